@@ -1,0 +1,19 @@
+// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, list).
+#pragma once
+
+#include <string>
+
+namespace meshcall {
+
+struct CallTarget {
+    std::string room;     // --room NAME
+    std::string control;  // --control PATH
+};
+
+// Each returns the exit status (0 ok, 1 the call refused or failed, 3 no such call).
+int run_status(const CallTarget& target, bool json);
+int run_mute(const CallTarget& target, const std::string& what, bool mute);
+int run_leave(const CallTarget& target);
+int run_list();
+
+}  // namespace meshcall

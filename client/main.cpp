@@ -1,0 +1,62 @@
+// meshcall: the command-line client (check a room, join a call, drive a running call).
+#include <CLI/CLI.hpp>
+
+#include "client/check.hpp"
+#include "client/commands.hpp"
+#include "daemon/call_options.hpp"
+
+int main(int argc, char** argv) {
+    using namespace meshcall;
+    CLI::App app{"meshcall: multi-party video calls with no server.\n\n"
+                 "Exit status: 0 ok, 1 runtime failure, 2 usage or configuration error,\n"
+                 "3 no such call.",
+                 "meshcall"};
+    app.set_version_flag("--version", "meshcall " MESHCALL_VERSION);
+    app.require_subcommand(1);
+
+    std::string check_room, check_as;
+    auto* check = app.add_subcommand("check", "Validate a room file and show the call");
+    check->add_option("ROOM", check_room, "The room file (JSON)")->required();
+    check->add_option("--as", check_as, "See the call as this peer");
+
+    CallArgs join_args;
+    auto* join = app.add_subcommand("join", "Join a call in the foreground (Ctrl-C leaves)");
+    join->add_option("ROOM", join_args.room_path, "The room file (JSON)")->required()->check(CLI::ExistingFile);
+    add_call_options(*join, join_args);
+
+    CallTarget target;
+    auto add_target = [&](CLI::App* sub) {
+        sub->add_option("--room", target.room, "The call's room name");
+        sub->add_option("--control", target.control, "The call's control socket");
+    };
+    bool json = false;
+    auto* status = app.add_subcommand("status", "Show the peers of a running call");
+    add_target(status);
+    status->add_flag("--json", json, "Print the daemon's JSON reply");
+
+    std::string what = "audio";
+    auto* mute = app.add_subcommand("mute", "Mute your microphone or video (default: audio)");
+    auto* unmute = app.add_subcommand("unmute", "Unmute your microphone or video (default: audio)");
+    for (auto* sub : {mute, unmute}) {
+        sub->add_option("WHAT", what, "audio | video | all")->check(CLI::IsMember({"audio", "video", "all"}));
+        add_target(sub);
+    }
+    auto* leave = app.add_subcommand("leave", "Leave a running call");
+    add_target(leave);
+    auto* list = app.add_subcommand("list", "List the calls running as you");
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? 0 : kExitUsage;
+    }
+    if (*check) return run_check(check_room, check_as);
+    if (*join) return run_call(join_args);
+    if (*status) return run_status(target, json);
+    if (*mute) return run_mute(target, what, true);
+    if (*unmute) return run_mute(target, what, false);
+    if (*leave) return run_leave(target);
+    if (*list) return run_list();
+    return kExitUsage;
+}

@@ -1,0 +1,41 @@
+// CallConfig: everything one participant's call needs, resolved once from the command line,
+// the profile and the room file, then passed by const& and never changed.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/room.hpp"
+#include "config/source.hpp"
+
+namespace meshcall {
+
+// What the command line said (empty / nullopt: not given).
+struct CallArgs {
+    std::string room_path;
+    std::string as;
+    std::string video;
+    std::string audio;
+    std::string control;
+    std::string profile_path;  // empty: the default profile path
+    bool headless = false;
+    int verbosity = 0;
+};
+
+struct CallConfig {
+    Room room;
+    std::string room_label;  // the room file's name, for messages
+    int self = -1;           // index of "me" in room.peers
+    VideoSource video;
+    AudioSource audio;
+    std::string control_path;  // empty: the default for the room
+    bool headless = false;
+    int verbosity = 0;
+
+    const PeerEntry& me() const { return room.peers[static_cast<std::size_t>(self)]; }
+};
+
+// Command line over profile over defaults. Throws ConfigError.
+CallConfig resolve_call_config(const CallArgs& args);
+
+}  // namespace meshcall

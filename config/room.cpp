@@ -1,0 +1,120 @@
+// Room: parsing and validation of the room file (see DESIGN.md, "Room file").
+#include "config/room.hpp"
+
+#include "config/error.hpp"
+#include "config/json_reader.hpp"
+
+namespace meshcall {
+
+namespace {
+
+constexpr std::size_t kMinPeers = 2;
+constexpr std::size_t kMaxPeers = 16;
+
+VideoSettings parse_video(JsonReader& parent) {
+    VideoSettings v;
+    if (!parent.has("video")) return v;
+    JsonReader r(parent.get_object("video"), parent.label(), parent.path_of("video"));
+    if (r.has("width")) v.width = static_cast<int>(r.get_int("width", 16, 3840, "a width"));
+    if (r.has("height")) v.height = static_cast<int>(r.get_int("height", 16, 2160, "a height"));
+    if (r.has("fps")) v.fps = static_cast<int>(r.get_int("fps", 1, 60, "a frame rate"));
+    if (r.has("bitrate_kbps"))
+        v.bitrate_kbps =
+            static_cast<int>(r.get_int("bitrate_kbps", 50, 20000, "a video bitrate in kbit/s"));
+    if (v.width % 2) r.fail(r.path_of("width"), std::to_string(v.width) + " is odd; use an even width");
+    if (v.height % 2)
+        r.fail(r.path_of("height"), std::to_string(v.height) + " is odd; use an even height");
+    r.finish();
+    return v;
+}
+
+AudioSettings parse_audio(JsonReader& parent) {
+    AudioSettings a;
+    if (!parent.has("audio")) return a;
+    JsonReader r(parent.get_object("audio"), parent.label(), parent.path_of("audio"));
+    if (r.has("bitrate_kbps"))
+        a.bitrate_kbps =
+            static_cast<int>(r.get_int("bitrate_kbps", 6, 510, "an audio bitrate in kbit/s"));
+    r.finish();
+    return a;
+}
+
+PeerEntry parse_peer(const nlohmann::json& value, const std::string& label, const std::string& path) {
+    JsonReader r(value, label, path);
+    PeerEntry p;
+    p.name = r.get_string("name");
+    if (!is_valid_name(p.name))
+        r.fail(r.path_of("name"), "\"" + p.name + "\" is not a valid name; " + name_rule());
+    p.host = r.get_string("host");
+    if (p.host.empty() || p.host.size() > 253)
+        r.fail(r.path_of("host"), "must be an IPv4/IPv6 address or a DNS name");
+    p.port = static_cast<uint16_t>(r.get_int("port", 1, 65535, "a port"));
+    r.finish();
+    Resolved res = resolve_udp(p.host, p.port);
+    if (!res.address) r.fail(r.path_of("host"), "peer \"" + p.name + "\": " + res.error);
+    p.address = *res.address;
+    return p;
+}
+
+}  // namespace
+
+int Room::index_of(const std::string& who) const {
+    for (std::size_t i = 0; i < peers.size(); ++i)
+        if (peers[i].name == who) return static_cast<int>(i);
+    return -1;
+}
+
+int Room::upload_kbps() const {
+    return static_cast<int>(peers.size() - 1) * (video.bitrate_kbps + audio.bitrate_kbps);
+}
+
+Room load_room(const std::string& path) {
+    const std::string label = file_label(path);
+    return parse_room(read_config_file(path, label), label);
+}
+
+Room parse_room(const std::string& text, const std::string& label) {
+    const nlohmann::json doc = parse_json_text(text, label);
+    JsonReader r(doc, label, "");
+    Room room;
+    room.name = r.get_string("room");
+    if (!is_valid_name(room.name))
+        r.fail("room", "\"" + room.name + "\" is not a valid room name; " + name_rule());
+    room.video = parse_video(r);
+    room.audio = parse_audio(r);
+    const auto& peers = r.get_array("peers");
+    if (peers.size() < kMinPeers || peers.size() > kMaxPeers)
+        r.fail("peers", "has " + std::to_string(peers.size()) + " entries; a call has 2 to 16 people");
+    for (std::size_t i = 0; i < peers.size(); ++i) {
+        const std::string path = "peers[" + std::to_string(i) + "]";
+        PeerEntry p = parse_peer(peers[i], label, path);
+        for (std::size_t j = 0; j < room.peers.size(); ++j) {
+            if (room.peers[j].name == p.name)
+                r.fail(path + ".name", "\"" + p.name + "\" is already the name of peers[" +
+                                           std::to_string(j) + "]; names must be unique");
+            if (room.peers[j].address == p.address)
+                r.fail(path + ".port", p.address.to_string() + " is already the address of peers[" +
+                                           std::to_string(j) + "] (\"" + room.peers[j].name +
+                                           "\"); each peer needs its own address and port");
+            if (room.peers[j].address.family() != p.address.family())
+                r.fail(path + ".host", "\"" + p.host + "\" is " +
+                                           (p.address.family() == AF_INET ? "IPv4" : "IPv6") +
+                                           " but peers[" + std::to_string(j) +
+                                           "] is not; use one address family for the whole room");
+        }
+        room.peers.push_back(std::move(p));
+    }
+    r.finish();
+    return room;
+}
+
+int find_self(const Room& room, const std::string& name, const std::string& label) {
+    int i = room.index_of(name);
+    if (i >= 0) return i;
+    std::string names;
+    for (const auto& p : room.peers) names += (names.empty() ? "" : ", ") + p.name;
+    throw ConfigError(label + ": --as " + name + ": no peer of that name in room \"" + room.name +
+                      "\" (peers: " + names + ")");
+}
+
+}  // namespace meshcall

@@ -1,0 +1,206 @@
+// CallSession: wiring of one call and its event loop.
+#include "daemon/call_session.hpp"
+
+#include <systemd/sd-daemon.h>
+
+#include <cmath>
+#include <cstring>
+
+#include "daemon/log.hpp"
+
+extern "C" {
+#include <libavutil/time.h>
+}
+
+namespace meshcall {
+
+namespace {
+template <typename T>
+uv_handle_t* as_handle(T* h) {
+    return reinterpret_cast<uv_handle_t*>(h);
+}
+}  // namespace
+
+CallSession::CallSession(const CallConfig& config) : config_(config) {
+    uv_loop_init(&loop_);
+    try {
+        const Room& room = config_.room;
+        std::vector<Address> others;
+        for (std::size_t i = 0; i < room.peers.size(); ++i) {
+            if (static_cast<int>(i) == config_.self) continue;
+            peers_.push_back(std::make_unique<PeerLink>(room.peers[i], room.video));
+            others.push_back(room.peers[i].address);
+        }
+        socket_ = UdpSocket::open(&loop_, config_.me().address,
+                                  [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); });
+        const std::string control_path = config_.control_path.empty()
+                                             ? control_path_for_room(room.name)
+                                             : config_.control_path;
+        control_ = ControlServer::open(&loop_, control_path,
+                                       [this](const ControlRequest& r) { return on_request(r); });
+        OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
+        sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture), socket_->fd(),
+                                                std::move(others));
+    } catch (...) {
+        if (socket_) socket_->close();
+        if (control_) control_->close();
+        uv_run(&loop_, UV_RUN_DEFAULT);  // let the close callbacks free the handles
+        uv_loop_close(&loop_);
+        throw;
+    }
+}
+
+CallSession::~CallSession() = default;
+
+void CallSession::start_loop_handles() {
+    uv_timer_init(&loop_, &tick_timer_);
+    tick_timer_.data = this;
+    uv_timer_start(&tick_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->on_tick(); },
+                   1000, 1000);
+    uv_timer_init(&loop_, &leave_timer_);
+    leave_timer_.data = this;
+    for (uv_signal_t* s : {&sigint_, &sigterm_}) {
+        uv_signal_init(&loop_, s);
+        s->data = this;
+    }
+    auto on_signal = [](uv_signal_t* s, int signum) {
+        spdlog::info("{}: leaving the call", strsignal(signum));
+        static_cast<CallSession*>(s->data)->shutdown();
+    };
+    uv_signal_start(&sigint_, on_signal, SIGINT);
+    uv_signal_start(&sigterm_, on_signal, SIGTERM);
+}
+
+int CallSession::run() {
+    start_loop_handles();
+    started_us_ = av_gettime_relative();
+    for (auto& p : peers_) p->receiver().start();
+    sender_->start();
+    socket_->start();
+    spdlog::info("in room \"{}\" as {} on {}; control socket {}", config_.room.name, config_.me().name,
+                 socket_->bound().to_string(), control_->path());
+    sd_notify(0, "READY=1");
+    std::thread loop_thread([this] {
+        set_thread_role("loop");
+        uv_run(&loop_, UV_RUN_DEFAULT);
+    });
+    loop_thread.join();
+    int rc = uv_loop_close(&loop_);
+    if (rc != 0) spdlog::warn("event loop closed with handles still open: {}", uv_strerror(rc));
+    return 0;
+}
+
+void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* from) {
+    const Address source = Address::from_sockaddr(from);
+    for (auto& p : peers_) {
+        if (p->address() == source) {
+            p->on_datagram(bytes, av_gettime_relative());
+            return;
+        }
+    }
+    ++dropped_unlisted_;  // not in the room: dropped before any parsing
+}
+
+void CallSession::on_tick() {
+    const int64_t now = av_gettime_relative();
+    for (auto& p : peers_) p->tick(now);
+    const uint64_t tx = sender_->counters().bytes.load(std::memory_order_relaxed);
+    if (last_tick_us_ >= 0 && now > last_tick_us_)
+        tx_kbps_ = double(tx - tick_tx_bytes_) * 8 / 1000 / (double(now - last_tick_us_) / 1e6);
+    tick_tx_bytes_ = tx;
+    last_tick_us_ = now;
+}
+
+nlohmann::json CallSession::status() const {
+    const int64_t now = av_gettime_relative();
+    nlohmann::json peers = nlohmann::json::array();
+    for (const auto& p : peers_) {
+        const PeerMediaStats& s = p->receiver().stats();
+        const int64_t p50 = s.latency_p50_us.load(), p99 = s.latency_p99_us.load();
+        const uint32_t rgb = s.mean_rgb.load();
+        nlohmann::json j = {
+            {"name", p->name()},
+            {"address", p->address().to_string()},
+            {"state", p->connected(now) ? "connected" : "absent"},
+            {"video_fps", std::round(p->video_fps() * 10) / 10},
+            {"rx_kbps", std::round(p->rx_kbps() * 10) / 10},
+            {"loss_pct", std::round(p->loss_pct() * 100) / 100},
+            {"audio_muted", false},
+            {"video_muted", false},
+            {"last_seen_ms", p->last_seen_us() < 0 ? nlohmann::json(nullptr)
+                                                   : nlohmann::json((now - p->last_seen_us()) / 1000)},
+            {"datagrams", p->datagrams()},
+            {"bytes", p->bytes()},
+            {"bad_datagrams", p->bad_datagrams()},
+            {"queue_drops", p->queue_drops()},
+            {"lost_packets", p->lost_packets()},
+            {"video_frames", s.video_frames.load()},
+            {"audio_frames", s.audio_frames.load()},
+            {"decode_errors", s.decode_errors.load()},
+            {"rejected_streams", s.rejected_streams.load()},
+            {"restarts", s.restarts.load()},
+            {"latency_ms", p50 < 0 ? nlohmann::json(nullptr) : nlohmann::json(p50 / 1000.0)},
+            {"latency_p99_ms", p99 < 0 ? nlohmann::json(nullptr) : nlohmann::json(p99 / 1000.0)},
+            {"audio_level", std::round(s.audio_level.load() * 1000) / 1000},
+        };
+        if (s.width.load() > 0) {
+            j["picture"] = {{"width", s.width.load()},
+                            {"height", s.height.load()},
+                            {"mean_rgb", {(rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff}}};
+        }
+        peers.push_back(std::move(j));
+    }
+    const SendCounters& tx = sender_->counters();
+    return {
+        {"room", config_.room.name},
+        {"self",
+         {{"name", config_.me().name},
+          {"address", socket_->bound().to_string()},
+          {"video", sender_->capture().video.to_string()},
+          {"audio", sender_->capture().audio.to_string()},
+          {"audio_muted", sender_->audio_muted()},
+          {"video_muted", sender_->video_muted()},
+          {"tx_kbps", std::round(tx_kbps_ * 10) / 10},
+          {"tx_datagrams", tx.datagrams.load()},
+          {"video_frames_sent", sender_->video_frames_sent()},
+          {"audio_frames_sent", sender_->audio_frames_sent()},
+          {"tx_errors", tx.errors.load()}}},
+        {"peers", std::move(peers)},
+        {"dropped_unlisted", dropped_unlisted_},
+        {"bad_requests", control_->bad_requests()},
+        {"uptime_s", (now - started_us_) / 1000000},
+    };
+}
+
+std::string CallSession::on_request(const ControlRequest& request) {
+    if (std::holds_alternative<StatusRequest>(request)) return ok_reply(status());
+    if (auto* m = std::get_if<MuteRequest>(&request)) {
+        if (m->what != MuteTarget::video) sender_->set_audio_muted(m->mute);
+        if (m->what != MuteTarget::audio) sender_->set_video_muted(m->mute);
+        return ok_reply({{"audio_muted", sender_->audio_muted()}, {"video_muted", sender_->video_muted()}});
+    }
+    if (std::holds_alternative<LeaveRequest>(request)) {
+        // Give the reply a moment to be written before everything closes.
+        if (!uv_is_active(as_handle(&leave_timer_)))
+            uv_timer_start(&leave_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->shutdown(); },
+                           50, 0);
+        return ok_reply({{"leaving", true}});
+    }
+    return error_reply("snapshots are not available in this version");
+}
+
+void CallSession::shutdown() {
+    if (shutting_down_) return;
+    shutting_down_ = true;
+    // Threads first (none of them touches libuv), then the handles.
+    sender_->stop();
+    sender_.reset();  // its muxer's last bytes go out while the socket is still open
+    for (auto& p : peers_) p->receiver().stop();
+    socket_->close();
+    control_->close();
+    for (uv_handle_t* h : {as_handle(&tick_timer_), as_handle(&leave_timer_), as_handle(&sigint_),
+                           as_handle(&sigterm_)})
+        uv_close(h, nullptr);
+}
+
+}  // namespace meshcall

@@ -1,0 +1,246 @@
+// ControlServer: libuv pipe server with line framing, limits and peer-credential checks.
+#include "daemon/control_server.hpp"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <stdexcept>
+
+#include "daemon/log.hpp"
+
+namespace meshcall {
+
+std::string control_dir() {
+    const char* xdg = std::getenv("XDG_RUNTIME_DIR");
+    if (xdg && *xdg == '/') return std::string(xdg) + "/meshcall";
+    return "/tmp/meshcall-" + std::to_string(getuid());
+}
+
+std::string control_path_for_room(const std::string& room) {
+    return control_dir() + "/" + room + ".sock";
+}
+
+namespace {
+
+void prepare_directory(const std::string& dir) {
+    if (mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
+        throw std::runtime_error("cannot create " + dir + ": " + std::strerror(errno));
+    struct stat st {};
+    if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+        throw std::runtime_error(dir + " is not a directory");
+    if (st.st_uid != getuid())
+        throw std::runtime_error(dir + " belongs to another user; refusing to put the control socket there");
+    if ((st.st_mode & 0077) != 0 && chmod(dir.c_str(), 0700) != 0)
+        throw std::runtime_error("cannot make " + dir + " private: " + std::strerror(errno));
+}
+
+// True if something accepts connections at `path`.
+bool socket_is_live(const std::string& path) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    const bool live = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
+    ::close(fd);
+    return live;
+}
+
+void clear_stale(const std::string& path) {
+    struct stat st {};
+    if (lstat(path.c_str(), &st) != 0) return;
+    if (S_ISLNK(st.st_mode))
+        throw std::runtime_error(path + " is a symbolic link; refusing to use it (remove it if it is yours)");
+    if (!S_ISSOCK(st.st_mode))
+        throw std::runtime_error(path + " exists and is not a socket; refusing to replace it");
+    if (socket_is_live(path))
+        throw ControlServer::AlreadyRunning("this room is already joined: a meshcalld answers on " + path);
+    if (unlink(path.c_str()) != 0)
+        throw std::runtime_error("cannot remove the stale socket " + path + ": " + std::strerror(errno));
+    spdlog::info("replaced a stale control socket at {}", path);
+}
+
+}  // namespace
+
+struct ControlServer::Client {
+    uv_pipe_t pipe{};
+    ControlServer* server = nullptr;
+    Client* next = nullptr;
+    Client* prev = nullptr;
+    std::string line;
+    bool discarding = false;  // inside an over-long line: drop until its newline
+    char read_buffer[4096];
+
+    struct Write {
+        uv_write_t req{};
+        std::string data;
+    };
+
+    void send(std::string text) {
+        if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&pipe))) return;
+        if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&pipe)) > kMaxPendingWrite) {
+            close();  // it never reads: it costs us nothing more
+            return;
+        }
+        auto* w = new Write;
+        w->data = std::move(text);
+        w->req.data = w;
+        uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
+        if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&pipe), &buf, 1,
+                     [](uv_write_t* req, int) { delete static_cast<Write*>(req->data); }) != 0) {
+            delete w;
+            close();
+        }
+    }
+
+    void handle_line() {
+        ParsedRequest parsed = parse_control_request(line);
+        line.clear();
+        if (!parsed.ok) {
+            ++server->bad_requests_;
+            send(error_reply(parsed.error));
+            return;
+        }
+        send(server->handler_(parsed.request));
+    }
+
+    void on_bytes(const char* data, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            const char c = data[i];
+            if (c == '\n') {
+                if (discarding) {
+                    discarding = false;
+                    line.clear();
+                    continue;
+                }
+                if (!line.empty() && line.back() == '\r') line.pop_back();
+                if (line.empty()) continue;
+                handle_line();
+                if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&pipe))) return;
+                continue;
+            }
+            if (discarding) continue;
+            line.push_back(c);
+            if (line.size() > kMaxControlLine) {
+                ++server->bad_requests_;
+                send(error_reply("request longer than 64 KiB; dropped"));
+                line.clear();
+                discarding = true;
+            }
+        }
+    }
+
+    void close() {
+        auto* h = reinterpret_cast<uv_handle_t*>(&pipe);
+        if (uv_is_closing(h)) return;
+        uv_close(h, [](uv_handle_t* handle) {
+            auto* self = static_cast<Client*>(handle->data);
+            ControlServer* server = self->server;
+            if (self->prev) self->prev->next = self->next;
+            else server->first_client_ = self->next;
+            if (self->next) self->next->prev = self->prev;
+            delete self;
+            server->client_closed();
+        });
+    }
+};
+
+ControlServer* ControlServer::open(uv_loop_t* loop, const std::string& path, Handler handler) {
+    const auto slash = path.find_last_of('/');
+    if (path.size() >= sizeof(sockaddr_un{}.sun_path))
+        throw std::runtime_error("control socket path too long: " + path);
+    if (slash != std::string::npos && slash > 0) prepare_directory(path.substr(0, slash));
+    clear_stale(path);
+
+    auto* s = new ControlServer(path, std::move(handler));
+    uv_pipe_init(loop, &s->server_, 0);
+    s->server_.data = s;
+    const mode_t old_mask = umask(0177);  // the socket is born 0600
+    int rc = uv_pipe_bind(&s->server_, path.c_str());
+    umask(old_mask);
+    if (rc == 0) rc = uv_listen(reinterpret_cast<uv_stream_t*>(&s->server_), 16, on_connection);
+    if (rc != 0) {
+        s->closing_ = true;
+        uv_close(reinterpret_cast<uv_handle_t*>(&s->server_), on_server_closed);
+        throw std::runtime_error("cannot listen on " + path + ": " + uv_strerror(rc));
+    }
+    return s;
+}
+
+void ControlServer::on_connection(uv_stream_t* listener, int status) {
+    auto* self = static_cast<ControlServer*>(listener->data);
+    if (status < 0 || self->closing_) return;
+    auto* c = new Client;
+    c->server = self;
+    uv_pipe_init(listener->loop, &c->pipe, 0);
+    c->pipe.data = c;
+    c->next = self->first_client_;
+    if (c->next) c->next->prev = c;
+    self->first_client_ = c;
+    ++self->clients_;
+    if (uv_accept(listener, reinterpret_cast<uv_stream_t*>(&c->pipe)) != 0) {
+        c->close();
+        return;
+    }
+    // Only the user who runs the call may drive it.
+    uv_os_fd_t fd = -1;
+    uv_fileno(reinterpret_cast<uv_handle_t*>(&c->pipe), &fd);
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || cred.uid != getuid()) {
+        ++self->refused_clients_;
+        c->send(error_reply("permission denied: this call belongs to another user"));
+        c->close();
+        return;
+    }
+    if (self->clients_ > kMaxClients) {
+        ++self->refused_clients_;
+        c->send(error_reply("too many control clients"));
+        c->close();
+        return;
+    }
+    uv_read_start(
+        reinterpret_cast<uv_stream_t*>(&c->pipe),
+        [](uv_handle_t* h, size_t, uv_buf_t* buf) {
+            auto* client = static_cast<Client*>(h->data);
+            *buf = uv_buf_init(client->read_buffer, sizeof client->read_buffer);
+        },
+        [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
+            auto* client = static_cast<Client*>(stream->data);
+            if (nread < 0) {
+                client->close();
+                return;
+            }
+            client->on_bytes(buf->base, static_cast<std::size_t>(nread));
+        });
+}
+
+void ControlServer::client_closed() {
+    --clients_;
+    maybe_delete();
+}
+
+void ControlServer::close() {
+    if (closing_) return;
+    closing_ = true;
+    unlink(path_.c_str());
+    for (Client* c = first_client_; c; c = c->next) c->close();
+    uv_close(reinterpret_cast<uv_handle_t*>(&server_), on_server_closed);
+}
+
+void ControlServer::on_server_closed(uv_handle_t* h) {
+    auto* self = static_cast<ControlServer*>(h->data);
+    self->server_closed_ = true;
+    self->maybe_delete();
+}
+
+void ControlServer::maybe_delete() {
+    if (closing_ && server_closed_ && clients_ == 0) delete this;
+}
+
+}  // namespace meshcall

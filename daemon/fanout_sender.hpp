@@ -1,0 +1,42 @@
+// FanoutSender: sends each datagram to every other peer from one buffer with one sendmmsg.
+// Send thread only (it uses the UDP socket's fd directly; no uv_* calls).
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "config/address.hpp"
+
+namespace meshcall {
+
+struct SendCounters {
+    std::atomic<uint64_t> datagrams{0};  // datagrams handed to the kernel, all peers counted
+    std::atomic<uint64_t> bytes{0};      // payload bytes handed to the kernel, counted once per datagram
+    std::atomic<uint64_t> errors{0};     // per-peer sends refused (unreachable, no buffer, ...)
+};
+
+class FanoutSender {
+public:
+    FanoutSender(int fd, std::vector<Address> peers);
+
+    // Sends `datagram` to every peer. A peer that refuses (ECONNREFUSED, EPERM, ...) is
+    // skipped; the others still get it. Never blocks: a full socket buffer drops.
+    void send(std::span<const uint8_t> datagram);
+
+    const SendCounters& counters() const { return counters_; }
+
+private:
+    int fd_;
+    std::vector<Address> peers_;
+    std::vector<mmsghdr> messages_;
+    iovec iov_{};
+    SendCounters counters_;
+    uint64_t last_logged_errors_ = 0;
+    int64_t last_log_us_ = 0;
+};
+
+}  // namespace meshcall

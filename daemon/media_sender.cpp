@@ -1,0 +1,78 @@
+// MediaSender: encode once, send N-1 times.
+#include "daemon/media_sender.hpp"
+
+#include "daemon/log.hpp"
+
+extern "C" {
+#include <libavutil/time.h>
+}
+
+namespace meshcall {
+
+MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
+                         std::vector<Address> peers)
+    : capture_(std::move(capture)), fanout_(fd, std::move(peers)) {
+    bool has_video = false, has_audio = false;
+    for (const auto& in : capture_.inputs) {
+        has_video = has_video || in->has_video();
+        has_audio = has_audio || in->has_audio();
+    }
+    if (has_video) video_.emplace(room.video);
+    if (has_audio) audio_.emplace(room.audio);
+    if (has_video || has_audio) {
+        muxer_ = std::make_unique<TsMuxer>(
+            room.peers[static_cast<std::size_t>(self)].name, video_ ? video_->context() : nullptr,
+            audio_ ? audio_->context() : nullptr,
+            [this](std::span<const uint8_t> d) { fanout_.send(d); });
+    }
+}
+
+MediaSender::~MediaSender() { stop(); }
+
+void MediaSender::start() {
+    origin_us_ = av_gettime_relative();
+    for (auto& in : capture_.inputs) in->start(queue_);
+    thread_ = std::thread([this] { run(); });
+}
+
+void MediaSender::stop() {
+    queue_.close();
+    for (auto& in : capture_.inputs) in->stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void MediaSender::run() {
+    set_thread_role("send");
+    bool video_was_muted = false;
+    CapturedFrame c;
+    for (;;) {
+        auto r = queue_.pop(c, std::chrono::milliseconds(500));
+        if (r == CaptureQueue::Pop::closed) break;
+        if (r == CaptureQueue::Pop::timeout) continue;
+        const int64_t rel_us = c.mono_us - origin_us_;
+        if (c.type == AVMEDIA_TYPE_VIDEO && video_) {
+            if (video_muted_) {
+                if (!video_was_muted) self_view_.clear();
+                video_was_muted = true;
+                continue;
+            }
+            self_view_.publish(c.frame.get());
+            // Coming back from mute: a clean picture at once rather than after a refresh cycle.
+            const bool refresh = video_was_muted;
+            video_was_muted = false;
+            video_->encode(c.frame.get(), rel_us, c.wall_us, refresh, [this](AVPacket* p) {
+                muxer_->write_video(p);
+                video_frames_.fetch_add(1, std::memory_order_relaxed);
+            });
+        } else if (c.type == AVMEDIA_TYPE_AUDIO && audio_) {
+            if (audio_muted_) continue;
+            audio_->encode(c.frame.get(), rel_us, [this](AVPacket* p) {
+                muxer_->write_audio(p);
+                audio_frames_.fetch_add(1, std::memory_order_relaxed);
+            });
+        }
+    }
+    spdlog::debug("send thread done");
+}
+
+}  // namespace meshcall

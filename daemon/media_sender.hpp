@@ -1,0 +1,59 @@
+// MediaSender: the send path. Capture threads feed one encode thread, which encodes once,
+// muxes one TS stream and sends each datagram to every peer (DESIGN.md, "Data flow").
+// Construct and call start()/stop() from the session's thread; mute flags from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "config/room.hpp"
+#include "daemon/capture_sources.hpp"
+#include "daemon/encoders.hpp"
+#include "daemon/fanout_sender.hpp"
+#include "daemon/latest_frame.hpp"
+#include "daemon/ts_muxer.hpp"
+
+namespace meshcall {
+
+class MediaSender {
+public:
+    // Takes the opened capture; `fd` is the call's UDP socket, `peers` every other participant.
+    MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
+                std::vector<Address> peers);
+    ~MediaSender();
+
+    void start();
+    void stop();  // joins every thread it started
+
+    void set_audio_muted(bool muted) { audio_muted_ = muted; }
+    void set_video_muted(bool muted) { video_muted_ = muted; }
+    bool audio_muted() const { return audio_muted_; }
+    bool video_muted() const { return video_muted_; }
+
+    const SendCounters& counters() const { return fanout_.counters(); }
+    uint64_t video_frames_sent() const { return video_frames_.load(std::memory_order_relaxed); }
+    uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
+    // The self-view: the newest captured picture (not mirrored; the viewer mirrors).
+    const LatestFrame& self_view() const { return self_view_; }
+    const OpenedCapture& capture() const { return capture_; }
+
+private:
+    void run();
+
+    OpenedCapture capture_;
+    CaptureQueue queue_{64};
+    FanoutSender fanout_;
+    std::optional<VideoEncoder> video_;
+    std::optional<AudioEncoder> audio_;
+    std::unique_ptr<TsMuxer> muxer_;
+    LatestFrame self_view_;
+    std::atomic<bool> audio_muted_{false}, video_muted_{false};
+    std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
+    int64_t origin_us_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace meshcall

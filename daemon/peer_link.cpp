@@ -1,0 +1,46 @@
+// PeerLink: per-peer accounting on the event loop.
+#include "daemon/peer_link.hpp"
+
+namespace meshcall {
+
+PeerLink::PeerLink(const PeerEntry& entry, const VideoSettings& video)
+    : name_(entry.name),
+      address_(entry.address),
+      receiver_(std::make_unique<PeerReceiver>(entry.name, video)) {}
+
+void PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
+    ++datagrams_;
+    bytes_ += bytes.size();
+    const bool silent_before = last_seen_us_ >= 0 && now_us - last_seen_us_ > kRestartAfterUs;
+    last_seen_us_ = now_us;
+    if (!is_ts_datagram(bytes)) {
+        ++bad_datagrams_;
+        return;
+    }
+    if (silent_before) {
+        // Silence, then a stream again: most likely a restarted sender. A new demuxer picks
+        // it up cleanly instead of stitching two streams together.
+        receiver_->queue().replace_all(PeerDatagram{true, {}});
+        cc_.reset();
+    }
+    cc_.add_datagram(bytes);
+    receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}});
+}
+
+void PeerLink::tick(int64_t now_us) {
+    const uint64_t frames = receiver_->stats().video_frames.load(std::memory_order_relaxed);
+    if (last_tick_us_ >= 0 && now_us > last_tick_us_) {
+        const double seconds = double(now_us - last_tick_us_) / 1e6;
+        rx_kbps_ = double(bytes_ - tick_bytes_) * 8 / 1000 / seconds;
+        video_fps_ = double(frames - tick_frames_) / seconds;
+        const uint64_t got = cc_.packets() - tick_packets_, lost = cc_.lost() - tick_lost_;
+        loss_pct_ = got + lost ? 100.0 * double(lost) / double(got + lost) : 0.0;
+    }
+    last_tick_us_ = now_us;
+    tick_bytes_ = bytes_;
+    tick_frames_ = frames;
+    tick_packets_ = cc_.packets();
+    tick_lost_ = cc_.lost();
+}
+
+}  // namespace meshcall

@@ -1,0 +1,58 @@
+// PeerLink: the event loop's view of one remote participant: its address, what arrived from
+// it, its health, and the receiver thread its datagrams go to. Event-loop thread only.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+#include "config/room.hpp"
+#include "daemon/peer_receiver.hpp"
+#include "protocol/ts_packet.hpp"
+
+namespace meshcall {
+
+class PeerLink {
+public:
+    static constexpr int64_t kAbsentAfterUs = 3'000'000;   // DESIGN: absent after 3 s of silence
+    static constexpr int64_t kRestartAfterUs = 1'000'000;  // silence, then data: a new stream
+
+    PeerLink(const PeerEntry& entry, const VideoSettings& video);
+
+    // A datagram from this peer's address, at monotonic time `now_us`.
+    void on_datagram(std::span<const uint8_t> bytes, int64_t now_us);
+    // Once a second: turns counters into rates.
+    void tick(int64_t now_us);
+
+    bool connected(int64_t now_us) const { return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs; }
+
+    const std::string& name() const { return name_; }
+    const Address& address() const { return address_; }
+    PeerReceiver& receiver() { return *receiver_; }
+    const PeerReceiver& receiver() const { return *receiver_; }
+
+    uint64_t datagrams() const { return datagrams_; }
+    uint64_t bytes() const { return bytes_; }
+    uint64_t bad_datagrams() const { return bad_datagrams_; }
+    uint64_t queue_drops() const { return receiver_->queue().dropped(); }
+    int64_t last_seen_us() const { return last_seen_us_; }
+    double rx_kbps() const { return rx_kbps_; }
+    double video_fps() const { return video_fps_; }
+    double loss_pct() const { return loss_pct_; }
+    uint64_t lost_packets() const { return cc_.lost(); }
+
+private:
+    std::string name_;
+    Address address_;
+    std::unique_ptr<PeerReceiver> receiver_;
+    ContinuityTracker cc_;
+    uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0;
+    int64_t last_seen_us_ = -1;
+    // For the per-second rates.
+    int64_t last_tick_us_ = -1;
+    uint64_t tick_bytes_ = 0, tick_frames_ = 0, tick_packets_ = 0, tick_lost_ = 0;
+    double rx_kbps_ = 0, video_fps_ = 0, loss_pct_ = 0;
+};
+
+}  // namespace meshcall

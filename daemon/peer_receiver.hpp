@@ -1,0 +1,76 @@
+// PeerReceiver: one remote participant's demux + decode thread. It reads that peer's datagrams
+// from its queue through a custom AVIO, demuxes the TS with no probing, decodes with one
+// thread, and publishes the newest picture (LatestFrame) and decoded sound (SampleRing).
+// The event loop pushes datagrams; any thread reads the stats; stop() from the session thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config/room.hpp"
+#include "daemon/av_ptr.hpp"
+#include "daemon/bounded_queue.hpp"
+#include "daemon/latest_frame.hpp"
+#include "daemon/sample_ring.hpp"
+
+namespace meshcall {
+
+struct PeerDatagram {
+    bool reset = false;  // the sender restarted: start a new demuxer
+    std::vector<uint8_t> bytes;
+};
+using PeerDatagramQueue = BoundedQueue<PeerDatagram>;
+
+// Written by the receiver thread, read by anyone.
+struct PeerMediaStats {
+    std::atomic<uint64_t> video_frames{0};
+    std::atomic<uint64_t> audio_frames{0};
+    std::atomic<uint64_t> decode_errors{0};
+    std::atomic<uint64_t> rejected_streams{0};  // streams not on the codec whitelist, or too big
+    std::atomic<uint64_t> restarts{0};          // demuxers started after the first
+    std::atomic<int64_t> latency_p50_us{-1};    // capture-to-decode, over the last seconds
+    std::atomic<int64_t> latency_p99_us{-1};
+    std::atomic<int> width{0}, height{0};
+    std::atomic<uint32_t> mean_rgb{0};          // 0xRRGGBB of the last sampled picture
+    std::atomic<float> audio_level{0.f};        // RMS of the last decoded block, 0..1
+    std::atomic<bool> has_video_stream{false};
+    std::atomic<bool> has_audio_stream{false};
+};
+
+class PeerReceiver {
+public:
+    PeerReceiver(std::string name, const VideoSettings& room_video);
+    ~PeerReceiver();
+
+    void start();
+    void stop();  // closes the queue and joins
+
+    PeerDatagramQueue& queue() { return queue_; }
+    const PeerMediaStats& stats() const { return stats_; }
+    const LatestFrame& video() const { return video_; }
+    SampleRing& audio() { return audio_; }
+    const std::string& name() const { return name_; }
+
+private:
+    void run();
+    void run_demuxer();
+    static int read_packet(void* opaque, uint8_t* buf, int size);
+    static int interrupt(void* opaque);
+
+    std::string name_;
+    int64_t max_pixels_;
+    PeerDatagramQueue queue_{1024};
+    PeerMediaStats stats_;
+    LatestFrame video_;
+    SampleRing audio_{kSampleRingCapacity};
+    std::atomic<bool> stop_{false};
+    bool reset_seen_ = false;
+    std::vector<uint8_t> pending_;  // datagram bytes not yet handed to AVIO
+    std::size_t pending_pos_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace meshcall

@@ -1,0 +1,115 @@
+// Control-socket messages: parsing and formatting.
+#include "protocol/control_message.hpp"
+
+namespace meshcall {
+
+const char* to_string(MuteTarget what) {
+    switch (what) {
+        case MuteTarget::audio: return "audio";
+        case MuteTarget::video: return "video";
+        case MuteTarget::all: return "all";
+    }
+    return "all";
+}
+
+ParsedRequest parse_control_request(std::string_view line) {
+    ParsedRequest out;
+    if (line.size() > kMaxControlLine) {
+        out.error = "request longer than 64 KiB";
+        return out;
+    }
+    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) {
+        out.error = "not a JSON object";
+        return out;
+    }
+    if (!j.is_object()) {
+        out.error = "not a JSON object";
+        return out;
+    }
+    auto cmd_it = j.find("cmd");
+    if (cmd_it == j.end() || !cmd_it->is_string()) {
+        out.error = "\"cmd\" is missing or not a string";
+        return out;
+    }
+    const std::string cmd = cmd_it->get<std::string>();
+    auto allow_only = [&](std::initializer_list<const char*> keys) {
+        for (const auto& [key, value] : j.items()) {
+            bool known = false;
+            for (const char* k : keys) known = known || key == k;
+            if (!known) {
+                out.error = "unknown key \"" + key + "\" for \"" + cmd + "\"";
+                return false;
+            }
+        }
+        return true;
+    };
+    if (cmd == "status") {
+        if (!allow_only({"cmd"})) return out;
+        out.request = StatusRequest{};
+    } else if (cmd == "mute" || cmd == "unmute") {
+        if (!allow_only({"cmd", "what"})) return out;
+        MuteRequest m;
+        m.mute = cmd == "mute";
+        auto w = j.find("what");
+        if (w != j.end()) {
+            const std::string what = w->is_string() ? w->get<std::string>() : "";
+            if (what == "audio") {
+                m.what = MuteTarget::audio;
+            } else if (what == "video") {
+                m.what = MuteTarget::video;
+            } else if (what == "all") {
+                m.what = MuteTarget::all;
+            } else {
+                out.error = "\"what\" must be \"audio\", \"video\" or \"all\"";
+                return out;
+            }
+        }
+        out.request = m;
+    } else if (cmd == "leave") {
+        if (!allow_only({"cmd"})) return out;
+        out.request = LeaveRequest{};
+    } else if (cmd == "snapshot") {
+        if (!allow_only({"cmd", "path"})) return out;
+        auto p = j.find("path");
+        if (p == j.end() || !p->is_string() || p->get<std::string>().empty()) {
+            out.error = "\"path\" must be a non-empty string";
+            return out;
+        }
+        out.request = SnapshotRequest{p->get<std::string>()};
+    } else {
+        out.error = "unknown command \"" + cmd + "\" (status, mute, unmute, leave, snapshot)";
+        return out;
+    }
+    out.ok = true;
+    return out;
+}
+
+std::string format_control_request(const ControlRequest& request) {
+    nlohmann::json j;
+    if (std::holds_alternative<StatusRequest>(request)) {
+        j["cmd"] = "status";
+    } else if (auto* m = std::get_if<MuteRequest>(&request)) {
+        j["cmd"] = m->mute ? "mute" : "unmute";
+        j["what"] = to_string(m->what);
+    } else if (std::holds_alternative<LeaveRequest>(request)) {
+        j["cmd"] = "leave";
+    } else if (auto* s = std::get_if<SnapshotRequest>(&request)) {
+        j["cmd"] = "snapshot";
+        j["path"] = s->path;
+    }
+    return j.dump() + "\n";
+}
+
+std::string error_reply(const std::string& error) {
+    nlohmann::json j{{"ok", false}, {"error", error}};
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+std::string ok_reply(nlohmann::json fields) {
+    nlohmann::json j{{"ok", true}};
+    j.update(fields);
+    return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace meshcall

@@ -1,0 +1,48 @@
+// Control-socket messages: one JSON object per line in each direction (DESIGN.md, "Control socket").
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace meshcall {
+
+inline constexpr std::size_t kMaxControlLine = 64 * 1024;
+
+enum class MuteTarget { audio, video, all };
+
+struct StatusRequest {};
+struct MuteRequest {
+    MuteTarget what = MuteTarget::all;
+    bool mute = true;  // false: unmute
+};
+struct LeaveRequest {};
+struct SnapshotRequest {
+    std::string path;
+};
+
+using ControlRequest = std::variant<StatusRequest, MuteRequest, LeaveRequest, SnapshotRequest>;
+
+struct ParsedRequest {
+    bool ok = false;
+    ControlRequest request;
+    std::string error;  // when !ok: what is wrong, for the error reply
+};
+
+// Parses one request line (without its '\n'). Never throws.
+ParsedRequest parse_control_request(std::string_view line);
+
+// Serialises a request as one line with its trailing '\n' (used by the meshcall CLI).
+std::string format_control_request(const ControlRequest& request);
+
+// {"ok":false,"error":"..."} with its trailing '\n'.
+std::string error_reply(const std::string& error);
+// The object with "ok":true added, then '\n'.
+std::string ok_reply(nlohmann::json fields = nlohmann::json::object());
+
+const char* to_string(MuteTarget what);
+
+}  // namespace meshcall

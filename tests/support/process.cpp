@@ -1,0 +1,173 @@
+// Test support: processes, polling with deadlines, temporary directories.
+#include "tests/support/process.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+extern char** environ;
+
+namespace meshcall::test {
+
+namespace {
+pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd,
+            const std::vector<std::string>& extra_env) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
+    if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+    for (const auto& e : extra_env) env_store.push_back(e);
+    std::vector<char*> env;
+    for (auto& e : env_store) env.push_back(e.data());
+    env.push_back(nullptr);
+    pid_t pid = -1;
+    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), env.data()) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+int decode_status(int status) {
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+    return -1;
+}
+}  // namespace
+
+Process::Process(std::vector<std::string> argv, const std::string& log_path,
+                 std::vector<std::string> extra_env) {
+    int fd = open(log_path.empty() ? "/dev/null" : log_path.c_str(),
+                  O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    pid_ = spawn(argv, fd, fd, extra_env);
+    if (fd >= 0) close(fd);
+}
+
+Process::~Process() {
+    if (pid_ > 0 && !reaped_) {
+        kill(pid_, SIGKILL);
+        waitpid(pid_, &status_, 0);
+    }
+}
+
+bool Process::running() {
+    if (pid_ <= 0 || reaped_) return false;
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+        reaped_ = true;
+        status_ = decode_status(status);
+        return false;
+    }
+    return true;
+}
+
+void Process::signal(int sig) {
+    if (pid_ > 0 && !reaped_) kill(pid_, sig);
+}
+
+int Process::wait(std::chrono::milliseconds timeout) {
+    if (!wait_until([this] { return !running(); }, timeout)) return -1;
+    return status_;
+}
+
+RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout,
+              std::vector<std::string> extra_env) {
+    RunResult r;
+    char out_path[] = "/tmp/meshcall-test-out-XXXXXX";
+    char err_path[] = "/tmp/meshcall-test-err-XXXXXX";
+    int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
+    pid_t pid = spawn(argv, out_fd, err_fd, extra_env);
+    close(out_fd);
+    close(err_fd);
+    if (pid > 0) {
+        int status = 0;
+        const auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            pid_t w = waitpid(pid, &status, WNOHANG);
+            if (w == pid) {
+                r.status = decode_status(status);
+                break;
+            }
+            if (std::chrono::steady_clock::now() > deadline) {
+                kill(pid, SIGKILL);
+                waitpid(pid, &status, 0);
+                break;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+    }
+    r.out = read_file(out_path);
+    r.err = read_file(err_path);
+    unlink(out_path);
+    unlink(err_path);
+    return r;
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    for (;;) {
+        if (condition()) return true;
+        if (std::chrono::steady_clock::now() > deadline) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+TempDir::TempDir() {
+    char tmpl[] = "/tmp/meshcall-test-XXXXXX";
+    path_ = mkdtemp(tmpl);
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+void TempDir::write(const std::string& name, const std::string& text) const {
+    std::ofstream(file(name), std::ios::binary) << text;
+}
+
+std::string read_file(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+int free_udp_port() {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+bool have_program(const std::string& program) {
+    const char* path = std::getenv("PATH");
+    std::stringstream dirs(path ? path : "/usr/bin:/bin");
+    std::string dir;
+    while (std::getline(dirs, dir, ':'))
+        if (access((dir + "/" + program).c_str(), X_OK) == 0) return true;
+    return false;
+}
+
+}  // namespace meshcall::test

@@ -1,0 +1,69 @@
+// Test support: real child processes, deadlines, and waiting on conditions (never sleeping and hoping).
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace meshcall::test {
+
+// A child process, killed (SIGKILL) and reaped when the object goes away.
+class Process {
+public:
+    // Starts argv[0] with `argv`; stdout and stderr go to `log_path` (or /dev/null).
+    Process(std::vector<std::string> argv, const std::string& log_path = "",
+            std::vector<std::string> extra_env = {});
+    ~Process();
+    Process(const Process&) = delete;
+    Process& operator=(const Process&) = delete;
+
+    pid_t pid() const { return pid_; }
+    bool running();
+    void signal(int sig);
+    // Waits up to `timeout` for the exit. Returns the exit status, 128+signal, or -1 on timeout.
+    int wait(std::chrono::milliseconds timeout);
+
+private:
+    pid_t pid_ = -1;
+    int status_ = -1;
+    bool reaped_ = false;
+};
+
+struct RunResult {
+    int status = -1;  // exit status, 128+signal, or -1 on timeout
+    std::string out;  // stdout
+    std::string err;  // stderr
+};
+
+// Runs a command to completion (bounded by `timeout`) and captures its output.
+RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+              std::vector<std::string> extra_env = {});
+
+// Polls `condition` every 20 ms until it holds or `timeout` passes. Returns whether it held.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+// A fresh private directory under /tmp, removed with its contents when the object goes.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::string& path() const { return path_; }
+    std::string file(const std::string& name) const { return path_ + "/" + name; }
+    void write(const std::string& name, const std::string& text) const;
+
+private:
+    std::string path_;
+};
+
+std::string read_file(const std::string& path);
+
+// A UDP port that was free on 127.0.0.1 a moment ago (bind to 0, read it back, close).
+int free_udp_port();
+
+// True if `program` is on PATH.
+bool have_program(const std::string& program);
+
+}  // namespace meshcall::test

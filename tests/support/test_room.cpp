@@ -1,0 +1,116 @@
+// Test support: rooms and daemons.
+#include "tests/support/test_room.hpp"
+
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "client/control_client.hpp"
+
+namespace meshcall::test {
+
+int TestRoom::port_of(const std::string& peer) const {
+    for (const auto& p : peers)
+        if (p.name == peer) return p.port;
+    return 0;
+}
+
+TestRoom make_room(const TempDir& dir, const std::string& room_name,
+                   const std::vector<std::string>& names, int width, int height, int bitrate_kbps) {
+    TestRoom room;
+    room.name = room_name;
+    room.path = dir.file(room_name + ".json");
+    nlohmann::json peers = nlohmann::json::array();
+    for (const auto& n : names) {
+        int port = free_udp_port();
+        room.peers.push_back({n, port});
+        peers.push_back({{"name", n}, {"host", "127.0.0.1"}, {"port", port}});
+    }
+    nlohmann::json j = {{"room", room_name},
+                        {"video", {{"width", width}, {"height", height}, {"fps", 30}, {"bitrate_kbps", bitrate_kbps}}},
+                        {"audio", {{"bitrate_kbps", 32}}},
+                        {"peers", peers}};
+    dir.write(room_name + ".json", j.dump(2));
+    return room;
+}
+
+Daemon::Daemon(const TempDir& dir, const TestRoom& room, const std::string& as,
+               std::vector<std::string> extra_args)
+    : control_(dir.file(as + ".sock")), log_(dir.file(as + ".log")) {
+    std::vector<std::string> argv = {MESHCALLD_BIN, "--room", room.path, "--as", as, "--headless",
+                                     "--control", control_, "-v"};
+    bool has_video = false, has_audio = false;
+    for (const auto& a : extra_args) {
+        has_video = has_video || a == "--video";
+        has_audio = has_audio || a == "--audio";
+    }
+    if (!has_video) extra_args.insert(extra_args.end(), {"--video", "test"});
+    if (!has_audio) extra_args.insert(extra_args.end(), {"--audio", "tone"});
+    argv.insert(argv.end(), extra_args.begin(), extra_args.end());
+    // A profile path that does not exist: tests never read the user's profile.
+    argv.insert(argv.end(), {"--profile", dir.file("no-profile.json")});
+    process_ = std::make_unique<Process>(argv, log_);
+}
+
+bool Daemon::wait_ready(std::chrono::milliseconds timeout) {
+    return wait_until([this] { return status().has_value() || !process_->running(); }, timeout) &&
+           process_->running();
+}
+
+std::optional<nlohmann::json> Daemon::status() {
+    std::string error;
+    auto reply = control_request(control_, StatusRequest{}, error, 1000);
+    if (!reply || !reply->value("ok", false)) return std::nullopt;
+    return reply;
+}
+
+nlohmann::json Daemon::peer(const std::string& name) {
+    auto s = status();
+    if (!s) return nullptr;
+    for (const auto& p : (*s)["peers"])
+        if (p.value("name", std::string()) == name) return p;
+    return nullptr;
+}
+
+std::optional<nlohmann::json> Daemon::request(const std::string& line) {
+    auto reply = raw_control_exchange(control_, line + "\n");
+    if (!reply) return std::nullopt;
+    auto j = nlohmann::json::parse(*reply, nullptr, false);
+    if (j.is_discarded()) return std::nullopt;
+    return j;
+}
+
+std::optional<std::string> raw_control_exchange(const std::string& path, const std::string& bytes,
+                                                int timeout_ms) {
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+        close(fd);
+        return std::nullopt;
+    }
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+        ssize_t n = send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) break;
+        sent += static_cast<std::size_t>(n);
+    }
+    std::string reply;
+    char buf[4096];
+    while (reply.find('\n') == std::string::npos) {
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, timeout_ms) <= 0) break;
+        ssize_t n = recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) break;
+        reply.append(buf, static_cast<std::size_t>(n));
+    }
+    close(fd);
+    if (reply.find('\n') == std::string::npos) return std::nullopt;
+    return reply.substr(0, reply.find('\n'));
+}
+
+}  // namespace meshcall::test

@@ -1,0 +1,61 @@
+// Test support: rooms on loopback with free ports, and meshcalld processes driven through
+// their control sockets.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+namespace meshcall::test {
+
+struct TestPeer {
+    std::string name;
+    int port = 0;
+};
+
+// A room file with `names` on 127.0.0.1 at free ports, written into `dir`.
+// Small pictures keep a many-party call cheap on a 2-core machine.
+struct TestRoom {
+    std::string path;
+    std::string name;
+    std::vector<TestPeer> peers;
+    int port_of(const std::string& peer) const;
+};
+TestRoom make_room(const TempDir& dir, const std::string& room_name,
+                   const std::vector<std::string>& names, int width = 320, int height = 240,
+                   int bitrate_kbps = 400);
+
+// A meshcalld process for one peer of a room, headless, test pattern and tone by default.
+class Daemon {
+public:
+    Daemon(const TempDir& dir, const TestRoom& room, const std::string& as,
+           std::vector<std::string> extra_args = {});
+
+    // Waits until the control socket answers `status` (false after `timeout`).
+    bool wait_ready(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+    // One status request; nullopt if the daemon does not answer.
+    std::optional<nlohmann::json> status();
+    // The status entry of peer `name`, or null json.
+    nlohmann::json peer(const std::string& name);
+    std::optional<nlohmann::json> request(const std::string& line);
+
+    Process& process() { return *process_; }
+    const std::string& control() const { return control_; }
+    const std::string& log() const { return log_; }
+    std::string log_text() const { return read_file(log_); }
+
+private:
+    std::string control_, log_;
+    std::unique_ptr<Process> process_;
+};
+
+// Sends raw bytes on a Unix socket and reads one reply line (for malformed-request tests).
+std::optional<std::string> raw_control_exchange(const std::string& socket_path, const std::string& bytes,
+                                                int timeout_ms = 2000);
+
+}  // namespace meshcall::test
