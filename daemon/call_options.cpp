@@ -3,6 +3,7 @@
 
 #include <malloc.h>
 
+#include <csignal>
 #include <cstdio>
 
 #include "config/error.hpp"
@@ -36,6 +37,8 @@ int run_call(const CallArgs& args) {
         return kExitUsage;
     }
     init_logging(config.verbosity);
+    // A control client that goes away mid-reply must not kill the call.
+    std::signal(SIGPIPE, SIG_IGN);
     // glibc would hand the heap back to the kernel after every frame and fault it in again
     // (FFMPEG-NOTES.md: this doubled x264's CPU). Keep it.
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);

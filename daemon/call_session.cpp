@@ -111,12 +111,13 @@ void CallSession::on_tick() {
     last_tick_us_ = now;
 }
 
-nlohmann::json CallSession::status() const {
+nlohmann::json CallSession::status(bool histogram) const {
     const int64_t now = av_gettime_relative();
     nlohmann::json peers = nlohmann::json::array();
     for (const auto& p : peers_) {
         const PeerMediaStats& s = p->receiver().stats();
-        const int64_t p50 = s.latency_p50_us.load(), p99 = s.latency_p99_us.load();
+        const int64_t p50 = s.latency_p50_us.load(), p95 = s.latency_p95_us.load(),
+                      p99 = s.latency_p99_us.load();
         const uint32_t rgb = s.mean_rgb.load();
         nlohmann::json j = {
             {"name", p->name()},
@@ -140,9 +141,15 @@ nlohmann::json CallSession::status() const {
             {"rejected_streams", s.rejected_streams.load()},
             {"restarts", s.restarts.load()},
             {"latency_ms", p50 < 0 ? nlohmann::json(nullptr) : nlohmann::json(p50 / 1000.0)},
+            {"latency_p95_ms", p95 < 0 ? nlohmann::json(nullptr) : nlohmann::json(p95 / 1000.0)},
             {"latency_p99_ms", p99 < 0 ? nlohmann::json(nullptr) : nlohmann::json(p99 / 1000.0)},
             {"audio_level", std::round(s.audio_level.load() * 1000) / 1000},
         };
+        if (histogram) {
+            nlohmann::json h = nlohmann::json::array();
+            for (const auto& bucket : s.latency_histogram) h.push_back(bucket.load(std::memory_order_relaxed));
+            j["latency_histogram_ms"] = std::move(h);
+        }
         if (s.width.load() > 0) {
             j["picture"] = {{"width", s.width.load()},
                             {"height", s.height.load()},
@@ -173,7 +180,7 @@ nlohmann::json CallSession::status() const {
 }
 
 std::string CallSession::on_request(const ControlRequest& request) {
-    if (std::holds_alternative<StatusRequest>(request)) return ok_reply(status());
+    if (auto* st = std::get_if<StatusRequest>(&request)) return ok_reply(status(st->histogram));
     if (auto* m = std::get_if<MuteRequest>(&request)) {
         if (m->what != MuteTarget::video) sender_->set_audio_muted(m->mute);
         if (m->what != MuteTarget::audio) sender_->set_video_muted(m->mute);

@@ -35,7 +35,7 @@ private:
     void on_datagram(std::span<const uint8_t> bytes, const sockaddr* from);
     void on_tick();
     std::string on_request(const ControlRequest& request);
-    nlohmann::json status() const;
+    nlohmann::json status(bool histogram) const;
     void shutdown();  // loop thread
 
     const CallConfig& config_;

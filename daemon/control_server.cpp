@@ -68,12 +68,19 @@ void clear_stale(const std::string& path) {
 }  // namespace
 
 struct ControlServer::Client {
+    // Replies waiting in libuv beyond this: stop reading this client's requests until they
+    // drain, so a client that never reads costs at most this much.
+    static constexpr std::size_t kMaxBacklog = 16 * 1024;
+    static constexpr int kSendBuffer = 32 * 1024;
+
     uv_pipe_t pipe{};
     ControlServer* server = nullptr;
     Client* next = nullptr;
     Client* prev = nullptr;
-    std::string line;
+    std::string inbox;        // bytes received, not yet handled
     bool discarding = false;  // inside an over-long line: drop until its newline
+    bool reading = false;
+    uint64_t last_active = 0;  // the server's activity count at its last request or connection
     char read_buffer[4096];
 
     struct Write {
@@ -81,26 +88,38 @@ struct ControlServer::Client {
         std::string data;
     };
 
+    uv_stream_t* stream() { return reinterpret_cast<uv_stream_t*>(&pipe); }
+    bool closing() { return uv_is_closing(reinterpret_cast<uv_handle_t*>(&pipe)); }
+    std::size_t backlog() { return uv_stream_get_write_queue_size(stream()); }
+
     void send(std::string text) {
-        if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&pipe))) return;
-        if (uv_stream_get_write_queue_size(reinterpret_cast<uv_stream_t*>(&pipe)) > kMaxPendingWrite) {
-            close();  // it never reads: it costs us nothing more
-            return;
-        }
+        if (closing()) return;
         auto* w = new Write;
         w->data = std::move(text);
         w->req.data = w;
         uv_buf_t buf = uv_buf_init(w->data.data(), static_cast<unsigned>(w->data.size()));
-        if (uv_write(&w->req, reinterpret_cast<uv_stream_t*>(&pipe), &buf, 1,
-                     [](uv_write_t* req, int) { delete static_cast<Write*>(req->data); }) != 0) {
+        if (uv_write(&w->req, stream(), &buf, 1, on_written) != 0) {
             delete w;
             close();
         }
     }
 
-    void handle_line() {
+    static void on_written(uv_write_t* req, int status) {
+        auto* w = static_cast<Write*>(req->data);
+        uv_stream_t* s = req->handle;
+        delete w;
+        if (status == UV_ECANCELED) return;  // closing
+        auto* self = static_cast<Client*>(s->data);
+        if (status < 0) {  // the client went away: what it still asked is void
+            self->close();
+            return;
+        }
+        if (!self->reading && self->backlog() < kMaxBacklog) self->pump();
+    }
+
+    void handle_line(std::string_view line) {
+        last_active = ++server->activity_;
         ParsedRequest parsed = parse_control_request(line);
-        line.clear();
         if (!parsed.ok) {
             ++server->bad_requests_;
             send(error_reply(parsed.error));
@@ -109,30 +128,51 @@ struct ControlServer::Client {
         send(server->handler_(parsed.request));
     }
 
-    void on_bytes(const char* data, std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            const char c = data[i];
-            if (c == '\n') {
-                if (discarding) {
-                    discarding = false;
-                    line.clear();
-                    continue;
-                }
-                if (!line.empty() && line.back() == '\r') line.pop_back();
-                if (line.empty()) continue;
-                handle_line();
-                if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&pipe))) return;
+    // Handles complete lines while the reply backlog allows, then reads on or pauses.
+    void pump() {
+        std::size_t pos = 0;
+        while (!closing() && backlog() < kMaxBacklog) {
+            const std::size_t nl = inbox.find('\n', pos);
+            if (nl == std::string::npos) break;
+            std::string_view line(inbox.data() + pos, nl - pos);
+            pos = nl + 1;
+            if (discarding) {
+                discarding = false;
                 continue;
             }
-            if (discarding) continue;
-            line.push_back(c);
-            if (line.size() > kMaxControlLine) {
-                ++server->bad_requests_;
-                send(error_reply("request longer than 64 KiB; dropped"));
-                line.clear();
-                discarding = true;
-            }
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+            if (!line.empty()) handle_line(line);
         }
+        inbox.erase(0, pos);
+        if (closing()) return;
+        if (inbox.find('\n') == std::string::npos && inbox.size() > kMaxControlLine) {
+            ++server->bad_requests_;
+            if (!discarding) send(error_reply("request longer than 64 KiB; dropped"));
+            inbox.clear();
+            discarding = true;
+        }
+        const bool want_read = backlog() < kMaxBacklog;
+        if (want_read && !reading) {
+            reading = uv_read_start(stream(), on_alloc, on_read) == 0;
+        } else if (!want_read && reading) {
+            uv_read_stop(stream());
+            reading = false;
+        }
+    }
+
+    static void on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+        auto* self = static_cast<Client*>(h->data);
+        *buf = uv_buf_init(self->read_buffer, sizeof self->read_buffer);
+    }
+
+    static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+        auto* self = static_cast<Client*>(s->data);
+        if (nread < 0) {
+            self->close();
+            return;
+        }
+        self->inbox.append(buf->base, static_cast<std::size_t>(nread));
+        self->pump();
     }
 
     void close() {
@@ -198,26 +238,24 @@ void ControlServer::on_connection(uv_stream_t* listener, int status) {
         c->close();
         return;
     }
+    c->last_active = ++self->activity_;
     if (self->clients_ > kMaxClients) {
-        ++self->refused_clients_;
-        c->send(error_reply("too many control clients"));
-        c->close();
-        return;
+        // Full: the client idle the longest makes room, so idle connections can never lock
+        // the owner out of their own call.
+        Client* idlest = nullptr;
+        for (Client* o = self->first_client_; o; o = o->next) {
+            if (o == c || uv_is_closing(reinterpret_cast<uv_handle_t*>(&o->pipe))) continue;
+            if (!idlest || o->last_active < idlest->last_active) idlest = o;
+        }
+        if (idlest) {
+            ++self->refused_clients_;
+            idlest->send(error_reply("too many control clients; closing the one idle longest"));
+            idlest->close();
+        }
     }
-    uv_read_start(
-        reinterpret_cast<uv_stream_t*>(&c->pipe),
-        [](uv_handle_t* h, size_t, uv_buf_t* buf) {
-            auto* client = static_cast<Client*>(h->data);
-            *buf = uv_buf_init(client->read_buffer, sizeof client->read_buffer);
-        },
-        [](uv_stream_t* stream, ssize_t nread, const uv_buf_t* buf) {
-            auto* client = static_cast<Client*>(stream->data);
-            if (nread < 0) {
-                client->close();
-                return;
-            }
-            client->on_bytes(buf->base, static_cast<std::size_t>(nread));
-        });
+    int sndbuf = Client::kSendBuffer;
+    uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&c->pipe), &sndbuf);
+    c->pump();
 }
 
 void ControlServer::client_closed() {

@@ -17,8 +17,8 @@ public:
     // Handles a parsed request; returns the reply line (with '\n').
     using Handler = std::function<std::string(const ControlRequest&)>;
 
+    // At most this many clients at once; a new one beyond it closes the one idle longest.
     static constexpr int kMaxClients = 32;
-    static constexpr std::size_t kMaxPendingWrite = 1024 * 1024;  // a client that never reads
 
     // Prepares the socket's directory (0700), replaces a stale socket, refuses a live one
     // or a symlink, binds (0600) and listens. Throws std::runtime_error with the reason;
@@ -52,6 +52,7 @@ private:
     int clients_ = 0;
     bool closing_ = false, server_closed_ = false;
     uint64_t bad_requests_ = 0, refused_clients_ = 0;
+    uint64_t activity_ = 0;  // counts connections and reads, to find the client idle longest
 };
 
 // $XDG_RUNTIME_DIR/meshcall (or /tmp/meshcall-UID) and the socket path of a room in it.

@@ -181,6 +181,9 @@ void PeerReceiver::run_demuxer() {
         if (auto stamp = read_capture_stamp(f)) {
             const int64_t lat = now - *stamp;
             if (lat > -1'000'000 && lat < 60'000'000) {
+                const auto bucket = static_cast<std::size_t>(std::clamp<int64_t>(
+                    lat / 1000, 0, PeerMediaStats::kLatencyBuckets - 1));
+                stats_.latency_histogram[bucket].fetch_add(1, std::memory_order_relaxed);
                 latencies.push_back(lat);
                 if (latencies.size() > 300) latencies.pop_front();  // ~10 s at 30 fps
             }
@@ -192,6 +195,7 @@ void PeerReceiver::run_demuxer() {
                 std::vector<int64_t> sorted(latencies.begin(), latencies.end());
                 std::sort(sorted.begin(), sorted.end());
                 stats_.latency_p50_us = sorted[sorted.size() / 2];
+                stats_.latency_p95_us = sorted[std::min(sorted.size() - 1, sorted.size() * 95 / 100)];
                 stats_.latency_p99_us = sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
             }
         }

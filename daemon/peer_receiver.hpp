@@ -4,6 +4,7 @@
 // The event loop pushes datagrams; any thread reads the stats; stop() from the session thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <string>
@@ -26,12 +27,16 @@ using PeerDatagramQueue = BoundedQueue<PeerDatagram>;
 
 // Written by the receiver thread, read by anyone.
 struct PeerMediaStats {
+    // Capture-to-decode latency since the start, in 1 ms buckets; the last one is "200 ms or more".
+    static constexpr std::size_t kLatencyBuckets = 201;
+    std::array<std::atomic<uint32_t>, kLatencyBuckets> latency_histogram{};
     std::atomic<uint64_t> video_frames{0};
     std::atomic<uint64_t> audio_frames{0};
     std::atomic<uint64_t> decode_errors{0};
     std::atomic<uint64_t> rejected_streams{0};  // streams not on the codec whitelist, or too big
     std::atomic<uint64_t> restarts{0};          // demuxers started after the first
     std::atomic<int64_t> latency_p50_us{-1};    // capture-to-decode, over the last seconds
+    std::atomic<int64_t> latency_p95_us{-1};
     std::atomic<int64_t> latency_p99_us{-1};
     std::atomic<int> width{0}, height{0};
     std::atomic<uint32_t> mean_rgb{0};          // 0xRRGGBB of the last sampled picture

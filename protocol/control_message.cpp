@@ -18,6 +18,11 @@ ParsedRequest parse_control_request(std::string_view line) {
         out.error = "request longer than 64 KiB";
         return out;
     }
+    // The JSON parser stops at a NUL byte; a request must not hide anything behind one.
+    if (line.find('\0') != std::string_view::npos) {
+        out.error = "request contains a NUL byte";
+        return out;
+    }
     nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (j.is_discarded()) {
         out.error = "not a JSON object";
@@ -45,8 +50,16 @@ ParsedRequest parse_control_request(std::string_view line) {
         return true;
     };
     if (cmd == "status") {
-        if (!allow_only({"cmd"})) return out;
-        out.request = StatusRequest{};
+        if (!allow_only({"cmd", "histogram"})) return out;
+        StatusRequest st;
+        if (auto h = j.find("histogram"); h != j.end()) {
+            if (!h->is_boolean()) {
+                out.error = "\"histogram\" must be true or false";
+                return out;
+            }
+            st.histogram = h->get<bool>();
+        }
+        out.request = st;
     } else if (cmd == "mute" || cmd == "unmute") {
         if (!allow_only({"cmd", "what"})) return out;
         MuteRequest m;
@@ -87,8 +100,9 @@ ParsedRequest parse_control_request(std::string_view line) {
 
 std::string format_control_request(const ControlRequest& request) {
     nlohmann::json j;
-    if (std::holds_alternative<StatusRequest>(request)) {
+    if (auto* st = std::get_if<StatusRequest>(&request)) {
         j["cmd"] = "status";
+        if (st->histogram) j["histogram"] = true;
     } else if (auto* m = std::get_if<MuteRequest>(&request)) {
         j["cmd"] = m->mute ? "mute" : "unmute";
         j["what"] = to_string(m->what);

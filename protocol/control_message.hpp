@@ -14,7 +14,9 @@ inline constexpr std::size_t kMaxControlLine = 64 * 1024;
 
 enum class MuteTarget { audio, video, all };
 
-struct StatusRequest {};
+struct StatusRequest {
+    bool histogram = false;  // also each peer's latency histogram (1 ms buckets, since start)
+};
 struct MuteRequest {
     MuteTarget what = MuteTarget::all;
     bool mute = true;  // false: unmute

@@ -1,0 +1,196 @@
+// Tests client/check through the real meshcall binary: `meshcall check`, exit codes and messages.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/support/process.hpp"
+
+using meshcall::test::RunResult;
+using meshcall::test::TempDir;
+
+namespace {
+
+bool contains(const std::string& text, const std::string& part) {
+    return text.find(part) != std::string::npos;
+}
+
+std::string example(const std::string& name) {
+    return std::string(MESHCALL_SOURCE_DIR) + "/rooms/" + name;
+}
+
+// Runs meshcall with HOME and XDG_CONFIG_HOME in `home`, so no real profile is read.
+// Through env(1) rather than run()'s extra_env: extra_env appends "NAME=value" after the
+// inherited environment, and getenv() returns the first (inherited) entry, so a HOME or
+// XDG_CONFIG_HOME already set would win. env(1) replaces the variable instead.
+RunResult meshcall_in(const TempDir& home, std::vector<std::string> args) {
+    std::vector<std::string> argv = {"env", "HOME=" + home.path(),
+                                     "XDG_CONFIG_HOME=" + home.file("config"), MESHCALL_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return meshcall::test::run(std::move(argv), std::chrono::seconds(20));
+}
+
+// An error exit must be a worded message, never an escaped exception.
+void check_clean_failure(const RunResult& r) {
+    INFO("stdout: ", r.out);
+    INFO("stderr: ", r.err);
+    CHECK(r.status == 2);
+    CHECK(!r.err.empty());
+    CHECK(!contains(r.err, "terminate called"));
+    CHECK(!contains(r.err, "what():"));
+    CHECK(!contains(r.err, "Aborted"));
+}
+
+const char* const kFourPeers[] = {"alice", "bob", "carol", "dave"};
+
+}  // namespace
+
+TEST_CASE("check: four.json as bob shows every peer and bob's upload") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check", example("four.json"), "--as", "bob"});
+    INFO("stdout: ", r.out);
+    INFO("stderr: ", r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "four.json"));
+    CHECK(contains(r.out, "\"four\""));
+    CHECK(contains(r.out, "4 participants"));
+    for (int i = 0; i < 4; ++i) {
+        CHECK(contains(r.out, kFourPeers[i]));
+        CHECK(contains(r.out, "127.0.0.1:" + std::to_string(41310 + i)));
+    }
+    CHECK(contains(r.out, "3096 kbit/s"));
+    CHECK(contains(r.out, "you are bob"));
+    CHECK(contains(r.out, "640x480"));
+    CHECK(contains(r.out, "30 fps"));
+    CHECK(r.err.empty());
+}
+
+TEST_CASE("check: four.json without --as shows the upload of each participant") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check", example("four.json")});
+    INFO("stdout: ", r.out);
+    CHECK(r.status == 0);
+    for (const char* name : kFourPeers) CHECK(contains(r.out, name));
+    CHECK(contains(r.out, "3096 kbit/s"));
+    CHECK(!contains(r.out, "you are"));
+}
+
+TEST_CASE("check: seven.json lists seven peers and a 6 x 1032 kbit/s upload") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check", example("seven.json"), "--as", "alice"});
+    INFO("stdout: ", r.out);
+    INFO("stderr: ", r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "7 participants"));
+    for (int i = 1; i <= 7; ++i) CHECK(contains(r.out, "127.0.0." + std::to_string(i) + ":41320"));
+    for (const char* name : kFourPeers) CHECK(contains(r.out, name));
+    CHECK(contains(r.out, "6192 kbit/s"));
+}
+
+TEST_CASE("check: fifteen.json lists fifteen peers and a 14 x 1032 kbit/s upload") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check", example("fifteen.json")});
+    INFO("stdout: ", r.out);
+    INFO("stderr: ", r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "15 participants"));
+    for (int i = 1; i <= 15; ++i)
+        CHECK(contains(r.out, "127.0.0." + std::to_string(i) + ":41340"));
+    CHECK(contains(r.out, "14448 kbit/s"));
+}
+
+TEST_CASE("check: a bad room exits 2 with file: field: problem on stderr") {
+    TempDir home;
+    home.write("standup.json", R"({
+  "room": "standup",
+  "peers": [
+    { "name": "alice", "host": "127.0.0.1", "port": 41310 },
+    { "name": "bob",   "host": "127.0.0.1", "port": 41311 },
+    { "name": "carol", "host": "127.0.0.1", "port": 70000 }
+  ]
+})");
+    const RunResult r = meshcall_in(home, {"check", home.file("standup.json"), "--as", "bob"});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "standup.json: peers[2].port: 70000 is not a port (1-65535)"));
+    CHECK(r.out.empty());
+}
+
+TEST_CASE("check: a file that is not JSON exits 2 naming line and column") {
+    TempDir home;
+    home.write("broken.json", "{\n  \"room\": \"standup\"\n  \"peers\": []\n}\n");
+    const RunResult r = meshcall_in(home, {"check", home.file("broken.json")});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "broken.json: not valid JSON (line 3"));
+}
+
+TEST_CASE("check: an empty file exits 2") {
+    TempDir home;
+    home.write("empty.json", "");
+    const RunResult r = meshcall_in(home, {"check", home.file("empty.json")});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "empty.json: "));
+    CHECK(contains(r.err, "empty"));
+}
+
+TEST_CASE("check: --as a name not in the room exits 2 naming the peers") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check", example("four.json"), "--as", "nobody"});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "four.json"));
+    CHECK(contains(r.err, "nobody"));
+    CHECK(contains(r.err, "alice, bob, carol, dave"));
+}
+
+TEST_CASE("check: a missing room file exits 2") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check", home.file("absent.json")});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "absent.json"));
+}
+
+TEST_CASE("check: a room file over 1 MiB exits 2") {
+    TempDir home;
+    home.write("huge.json", "{\"room\": \"x\"" + std::string(1024 * 1024 + 10, ' ') + "}");
+    const RunResult r = meshcall_in(home, {"check", home.file("huge.json")});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "huge.json"));
+    CHECK(contains(r.err, "1 MiB"));
+}
+
+TEST_CASE("check: without --as the profile's name is used when it is in the room") {
+    TempDir home;
+    std::filesystem::create_directories(home.file("config/meshcall"));
+    home.write("config/meshcall/profile.json", R"({"name": "carol"})");
+    const RunResult r = meshcall_in(home, {"check", example("four.json")});
+    INFO("stdout: ", r.out);
+    INFO("stderr: ", r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "you are carol"));
+}
+
+TEST_CASE("check: --help and --version exit 0") {
+    TempDir home;
+    const RunResult help = meshcall_in(home, {"--help"});
+    INFO("help: ", help.out, help.err);
+    CHECK(help.status == 0);
+    CHECK(contains(help.out, "check"));
+    CHECK(contains(help.out, "join"));
+
+    const RunResult version = meshcall_in(home, {"--version"});
+    INFO("version: ", version.out, version.err);
+    CHECK(version.status == 0);
+    CHECK(contains(version.out, "meshcall "));
+
+    const RunResult check_help = meshcall_in(home, {"check", "--help"});
+    CHECK(check_help.status == 0);
+    CHECK(contains(check_help.out, "--as"));
+}
+
+TEST_CASE("check: no room argument is a usage error (exit 2)") {
+    TempDir home;
+    const RunResult r = meshcall_in(home, {"check"});
+    check_clean_failure(r);
+    const RunResult none = meshcall_in(home, {});
+    check_clean_failure(none);
+}

@@ -31,8 +31,15 @@ pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd,
     std::vector<char*> args;
     for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
     args.push_back(nullptr);
+    // extra_env ("NAME=value") replaces inherited variables of the same name.
+    auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
     std::vector<std::string> env_store;
-    for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
+    for (char** e = environ; *e; ++e) {
+        const std::string entry = *e;
+        bool overridden = false;
+        for (const auto& x : extra_env) overridden = overridden || name_of(x) == name_of(entry);
+        if (!overridden) env_store.push_back(entry);
+    }
     for (const auto& e : extra_env) env_store.push_back(e);
     std::vector<char*> env;
     for (auto& e : env_store) env.push_back(e.data());
