@@ -205,6 +205,7 @@ int run_udp(const std::string& bind_to, const std::string& from, double seconds)
 int main(int argc, char** argv) {
     std::string raw, udp, from;
     double seconds = 20;
+    av_log_set_level(AV_LOG_FATAL);  // a cut stream at the end is expected
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
         if (k == "--raw") raw = v;

@@ -68,18 +68,22 @@ int main(int argc, char** argv) {
         for (std::size_t i = 0; i < room.peers.size(); ++i)
             if (int(i) != self) peers.push_back(room.peers[i].address);
 
-        const std::string graph = meshcall::test_video_graph(room, self) + "," + burn + "[out0];" +
-                                  meshcall::test_audio_graph(self) + "[out1]";
-        std::string error;
+        // Video and tone as two inputs: one lavfi input with both outputs hands out whichever
+        // frame has the lower timestamp, so a finished picture would wait for the next audio
+        // block (up to 20 ms) after its pixel code was burnt in, before meshcall stamps it.
         meshcall::OpenedCapture capture;
         capture.video = {meshcall::VideoSource::Kind::test, "", true};
         capture.audio = {meshcall::AudioSource::Kind::tone, "", true};
-        auto input = meshcall::CaptureInput::open({"bench pattern", "lavfi", graph, {}}, room.video, error);
-        if (!input) {
-            std::fprintf(stderr, "meshcall-bench-send: %s\n", error.c_str());
-            return 1;
+        for (const std::string& graph : {meshcall::test_video_graph(room, self) + "," + burn + "[out0]",
+                                         meshcall::test_audio_graph(self) + "[out0]"}) {
+            std::string error;
+            auto input = meshcall::CaptureInput::open({"bench pattern", "lavfi", graph, {}}, room.video, error);
+            if (!input) {
+                std::fprintf(stderr, "meshcall-bench-send: %s\n", error.c_str());
+                return 1;
+            }
+            capture.inputs.push_back(std::move(input));
         }
-        capture.inputs.push_back(std::move(input));
 
         std::signal(SIGTERM, [](int) { g_stop = true; });
         std::signal(SIGINT, [](int) { g_stop = true; });

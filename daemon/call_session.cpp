@@ -122,12 +122,13 @@ nlohmann::json CallSession::status(bool histogram) const {
         nlohmann::json j = {
             {"name", p->name()},
             {"address", p->address().to_string()},
-            {"state", p->connected(now) ? "connected" : "absent"},
+            {"state", p->state(now)},
             {"video_fps", std::round(p->video_fps() * 10) / 10},
             {"rx_kbps", std::round(p->rx_kbps() * 10) / 10},
             {"loss_pct", std::round(p->loss_pct() * 100) / 100},
-            {"audio_muted", false},
-            {"video_muted", false},
+            {"audio_muted", p->audio_muted()},
+            {"video_muted", p->video_muted()},
+            {"meshcall", p->is_meshcall()},
             {"last_seen_ms", p->last_seen_us() < 0 ? nlohmann::json(nullptr)
                                                    : nlohmann::json((now - p->last_seen_us()) / 1000)},
             {"datagrams", p->datagrams()},

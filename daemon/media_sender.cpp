@@ -2,6 +2,7 @@
 #include "daemon/media_sender.hpp"
 
 #include "daemon/log.hpp"
+#include "protocol/peer_message.hpp"
 
 extern "C" {
 #include <libavutil/time.h>
@@ -11,7 +12,9 @@ namespace meshcall {
 
 MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
                          std::vector<Address> peers)
-    : capture_(std::move(capture)), fanout_(fd, std::move(peers)) {
+    : capture_(std::move(capture)),
+      fanout_(fd, std::move(peers)),
+      name_(room.peers[static_cast<std::size_t>(self)].name) {
     bool has_video = false, has_audio = false;
     for (const auto& in : capture_.inputs) {
         has_video = has_video || in->has_video();
@@ -41,12 +44,35 @@ void MediaSender::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+void MediaSender::send_presence(bool leaving) {
+    PeerMessage m;
+    m.name = name_;
+    m.seq = ++presence_seq_;
+    m.audio_muted = audio_muted_;
+    m.video_muted = video_muted_;
+    m.leaving = leaving;
+    const auto packet = encode_peer_message(m, presence_cc_++);
+    fanout_.send(packet);
+}
+
 void MediaSender::run() {
     set_thread_role("send");
     bool video_was_muted = false;
+    constexpr int64_t kPresencePeriodUs = 500'000;
+    int64_t last_presence_us = -kPresencePeriodUs;
+    bool sent_audio_muted = false, sent_video_muted = false;
     CapturedFrame c;
     for (;;) {
-        auto r = queue_.pop(c, std::chrono::milliseconds(500));
+        // Presence every 500 ms, and at once when a mute changes: peers see it within 1 s.
+        const int64_t now = av_gettime_relative();
+        if (now - last_presence_us >= kPresencePeriodUs || sent_audio_muted != audio_muted_ ||
+            sent_video_muted != video_muted_) {
+            sent_audio_muted = audio_muted_;
+            sent_video_muted = video_muted_;
+            send_presence(false);
+            last_presence_us = now;
+        }
+        auto r = queue_.pop(c, std::chrono::milliseconds(100));
         if (r == CaptureQueue::Pop::closed) break;
         if (r == CaptureQueue::Pop::timeout) continue;
         const int64_t rel_us = c.mono_us - origin_us_;
@@ -72,6 +98,9 @@ void MediaSender::run() {
             });
         }
     }
+    muxer_.reset();  // the stream's last bytes, then the goodbye
+    // Leaving: told three times, in case one is lost.
+    for (int i = 0; i < 3; ++i) send_presence(true);
     spdlog::debug("send thread done");
 }
 

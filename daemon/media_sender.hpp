@@ -42,6 +42,8 @@ public:
 
 private:
     void run();
+    // Send thread: the in-band presence packet (protocol/peer_message.hpp).
+    void send_presence(bool leaving);
 
     OpenedCapture capture_;
     CaptureQueue queue_{64};
@@ -53,6 +55,9 @@ private:
     std::atomic<bool> audio_muted_{false}, video_muted_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
     int64_t origin_us_ = 0;
+    std::string name_;
+    uint32_t presence_seq_ = 0;
+    uint8_t presence_cc_ = 0;
     std::thread thread_;
 };
 

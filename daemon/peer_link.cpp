@@ -1,6 +1,8 @@
 // PeerLink: per-peer accounting on the event loop.
 #include "daemon/peer_link.hpp"
 
+#include "protocol/peer_message.hpp"
+
 namespace meshcall {
 
 PeerLink::PeerLink(const PeerEntry& entry, const VideoSettings& video)
@@ -24,6 +26,12 @@ void PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
         cc_.reset();
     }
     cc_.add_datagram(bytes);
+    if (auto m = find_peer_message(bytes)) {
+        is_meshcall_ = true;
+        audio_muted_ = m->audio_muted;
+        video_muted_ = m->video_muted;
+        left_ = m->leaving;  // a presence without the flag: it is back
+    }
     receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}});
 }
 

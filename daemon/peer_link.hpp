@@ -26,6 +26,12 @@ public:
     void tick(int64_t now_us);
 
     bool connected(int64_t now_us) const { return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs; }
+    // "connected", "absent" (nothing heard yet, or not for 3 s) or "left" (it said goodbye).
+    const char* state(int64_t now_us) const { return left_ ? "left" : connected(now_us) ? "connected" : "absent"; }
+    // From its presence messages (false for a stock sender, which sends none).
+    bool audio_muted() const { return audio_muted_; }
+    bool video_muted() const { return video_muted_; }
+    bool is_meshcall() const { return is_meshcall_; }
 
     const std::string& name() const { return name_; }
     const Address& address() const { return address_; }
@@ -49,6 +55,7 @@ private:
     ContinuityTracker cc_;
     uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0;
     int64_t last_seen_us_ = -1;
+    bool audio_muted_ = false, video_muted_ = false, left_ = false, is_meshcall_ = false;
     // For the per-second rates.
     int64_t last_tick_us_ = -1;
     uint64_t tick_bytes_ = 0, tick_frames_ = 0, tick_packets_ = 0, tick_lost_ = 0;
