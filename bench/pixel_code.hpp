@@ -1,7 +1,9 @@
 // PixelCode: a wall-clock time burnt into the top rows of a picture, for latency measured the
 // same way through any pipeline (stock ffmpeg or meshcall). Rows 0-15 carry 32 bits of the
 // time in microseconds (modulo 2^32, least significant bit on the left, one cell of width/32
-// pixels per bit, white = 1); rows 16-31 carry the complement, so a damaged cell is caught.
+// pixels per bit, white = 1); rows 16-31 carry the complement of the same bits in reverse
+// order (cell b: NOT bit 31-b). A damaged cell, or a strip that is part new and part stale
+// (a decoder concealing a loss until the intra-refresh wave has crossed it), does not read.
 #pragma once
 
 #include <cstdint>

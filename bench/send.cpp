@@ -88,7 +88,8 @@ int main(int argc, char** argv) {
         std::signal(SIGTERM, [](int) { g_stop = true; });
         std::signal(SIGINT, [](int) { g_stop = true; });
         {
-            meshcall::MediaSender sender(room, self, std::move(capture), fd, std::move(peers));
+            meshcall::LatestFrame self_view;
+            meshcall::MediaSender sender(room, self, std::move(capture), fd, std::move(peers), self_view);
             sender.start();
             const auto end = std::chrono::steady_clock::now() +
                              std::chrono::milliseconds(seconds > 0 ? int64_t(seconds * 1000) : int64_t{1} << 40);

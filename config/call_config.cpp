@@ -40,6 +40,12 @@ CallConfig resolve_call_config(const CallArgs& args) {
         c.audio = AudioSource{};  // microphone, falling back to none
     }
     c.control_path = args.control;
+    c.snapshot_path = args.snapshot;
+    if (!(args.snapshot_every >= 0.1 && args.snapshot_every <= 3600))
+        throw ConfigError("--snapshot-every: " + std::to_string(args.snapshot_every) +
+                          " is not a period in seconds (0.1-3600)");
+    c.snapshot_every = args.snapshot_every;
+    c.record_mix_path = args.record_mix;
     c.headless = args.headless;
     c.verbosity = args.verbosity;
     return c;

@@ -18,6 +18,9 @@ struct CallArgs {
     std::string audio;
     std::string control;
     std::string profile_path;  // empty: the default profile path
+    std::string snapshot;        // --snapshot PATH.png
+    double snapshot_every = 1;   // --snapshot-every SECONDS
+    std::string record_mix;      // --record-mix PATH.wav
     bool headless = false;
     int verbosity = 0;
 };
@@ -29,6 +32,9 @@ struct CallConfig {
     VideoSource video;
     AudioSource audio;
     std::string control_path;  // empty: the default for the room
+    std::string snapshot_path;  // empty: no periodic snapshot
+    double snapshot_every = 1;  // seconds
+    std::string record_mix_path;
     bool headless = false;
     int verbosity = 0;
 

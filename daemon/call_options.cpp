@@ -25,6 +25,11 @@ void add_call_options(CLI::App& app, CallArgs& args) {
                    "Control socket path (default: $XDG_RUNTIME_DIR/meshcall/ROOM.sock)");
     app.add_option("--profile", args.profile_path,
                    "Profile file (default: $XDG_CONFIG_HOME/meshcall/profile.json)");
+    app.add_option("--snapshot", args.snapshot,
+                   "Write the grid as a PNG to this path, every --snapshot-every seconds");
+    app.add_option("--snapshot-every", args.snapshot_every, "Snapshot period in seconds (default 1)");
+    app.add_option("--record-mix", args.record_mix,
+                   "Also write the mixed sound of the call to this WAV file (48 kHz mono)");
     app.add_flag("-v,--verbose", args.verbosity, "More log output (-v info, -vv debug)");
 }
 

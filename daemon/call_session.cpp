@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstring>
 
+#include "daemon/audio_output.hpp"
 #include "daemon/log.hpp"
+#include "daemon/viewer.hpp"
 
 extern "C" {
 #include <libavutil/time.h>
@@ -40,7 +42,10 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
                                        [this](const ControlRequest& r) { return on_request(r); });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture), socket_->fd(),
-                                                std::move(others));
+                                                std::move(others), self_view_);
+        std::vector<SampleRing*> rings;
+        for (auto& p : peers_) rings.push_back(&p->receiver().audio());
+        mixer_ = std::make_unique<AudioMixer>(std::move(rings));
     } catch (...) {
         if (socket_) socket_->close();
         if (control_) control_->close();
@@ -59,6 +64,26 @@ void CallSession::start_loop_handles() {
                    1000, 1000);
     uv_timer_init(&loop_, &leave_timer_);
     leave_timer_.data = this;
+    uv_timer_init(&loop_, &view_timer_);
+    view_timer_.data = this;
+    uv_timer_start(&view_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->publish_grid(); },
+                   0, 200);
+    uv_timer_init(&loop_, &snapshot_timer_);
+    snapshot_timer_.data = this;
+    if (!config_.snapshot_path.empty()) {
+        const auto period = static_cast<uint64_t>(config_.snapshot_every * 1000);
+        uv_timer_start(&snapshot_timer_, [](uv_timer_t* t) {
+            auto* self = static_cast<CallSession*>(t->data);
+            std::string error = self->write_snapshot(self->config_.snapshot_path);
+            if (!error.empty()) spdlog::warn("snapshot: {}", error);
+        }, period, period);
+    }
+    uv_async_init(&loop_, &wake_, [](uv_async_t* a) { static_cast<CallSession*>(a->data)->on_commands(); });
+    wake_.data = this;
+    {
+        std::lock_guard lock(wake_mutex_);
+        wake_open_ = true;
+    }
     for (uv_signal_t* s : {&sigint_, &sigterm_}) {
         uv_signal_init(&loop_, s);
         s->data = this;
@@ -84,7 +109,12 @@ int CallSession::run() {
         set_thread_role("loop");
         uv_run(&loop_, UV_RUN_DEFAULT);
     });
-    loop_thread.join();
+    {
+        // Sound and window on the main thread, for as long as the call lasts.
+        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path);
+        if (!config_.headless) show_window();
+        loop_thread.join();
+    }
     int rc = uv_loop_close(&loop_);
     if (rc != 0) spdlog::warn("event loop closed with handles still open: {}", uv_strerror(rc));
     return 0;
@@ -194,21 +224,129 @@ std::string CallSession::on_request(const ControlRequest& request) {
                            50, 0);
         return ok_reply({{"leaving", true}});
     }
-    return error_reply("snapshots are not available in this version");
+    const auto& snap = std::get<SnapshotRequest>(request);
+    std::string error = write_snapshot(snap.path);
+    if (!error.empty()) return error_reply(error);
+    return ok_reply({{"path", snap.path}});
 }
 
 void CallSession::shutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
+    ended_ = true;  // the window closes
     // Threads first (none of them touches libuv), then the handles.
     sender_->stop();
     sender_.reset();  // its muxer's last bytes go out while the socket is still open
     for (auto& p : peers_) p->receiver().stop();
     socket_->close();
     control_->close();
-    for (uv_handle_t* h : {as_handle(&tick_timer_), as_handle(&leave_timer_), as_handle(&sigint_),
+    snapshot_.reset();
+    {
+        std::lock_guard lock(wake_mutex_);
+        wake_open_ = false;
+    }
+    commands_.close();
+    for (uv_handle_t* h : {as_handle(&tick_timer_), as_handle(&leave_timer_), as_handle(&view_timer_),
+                           as_handle(&snapshot_timer_), as_handle(&wake_), as_handle(&sigint_),
                            as_handle(&sigterm_)})
         uv_close(h, nullptr);
+}
+
+}  // namespace meshcall
+
+namespace meshcall {
+
+void CallSession::post(Command command) {
+    commands_.push(command);
+    std::lock_guard lock(wake_mutex_);
+    if (wake_open_) uv_async_send(&wake_);
+}
+
+void CallSession::on_commands() {
+    Command c;
+    // uv_async_send coalesces: drain everything on each wake-up.
+    while (commands_.pop(c, std::chrono::milliseconds(0)) == BoundedQueue<Command>::Pop::item) {
+        if (shutting_down_) return;
+        switch (c) {
+            case Command::toggle_audio: sender_->set_audio_muted(!sender_->audio_muted()); break;
+            case Command::toggle_video: sender_->set_video_muted(!sender_->video_muted()); break;
+            case Command::leave: shutdown(); return;
+        }
+        publish_grid();
+    }
+}
+
+void CallSession::show_window() {
+    try {
+        Viewer viewer(grid_,
+                      {[this] { post(Command::toggle_audio); }, [this] { post(Command::toggle_video); },
+                       [this] { post(Command::leave); }},
+                      MESHCALL_FONT);
+        viewer.run(ended_);
+    } catch (const std::exception& e) {
+        spdlog::warn("{}; the call goes on without a window (--headless says so quietly)", e.what());
+    }
+}
+
+void CallSession::publish_grid() {
+    if (shutting_down_) return;
+    const int64_t now = av_gettime_relative();
+    GridState g;
+    g.video_w = config_.room.video.width;
+    g.video_h = config_.room.video.height;
+    // The loudest peer speaks, held for a second so the border doesn't flicker.
+    constexpr float kSpeaking = 0.02f;
+    int loudest = -1;
+    float loudest_level = kSpeaking;
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        const float level = peers_[i]->receiver().stats().audio_level.load();
+        const bool live = peers_[i]->connected(now) && !peers_[i]->audio_muted();
+        if (live && level > loudest_level) {
+            loudest = static_cast<int>(i);
+            loudest_level = level;
+        }
+        mixer_->set_muted(i, peers_[i]->audio_muted());
+    }
+    if (loudest != speaker_ && (now - speaker_since_us_ > 1'000'000 || speaker_ < 0)) {
+        speaker_ = loudest;
+        speaker_since_us_ = now;
+    }
+    int here = 1;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < config_.room.peers.size(); ++i) {
+        TileState t;
+        t.name = config_.room.peers[i].name;
+        if (static_cast<int>(i) == config_.self) {
+            t.self = true;
+            t.frame = &self_view_;
+            t.audio_muted = sender_->audio_muted();
+            t.show = sender_->video_muted() ? TileState::Show::video_off : TileState::Show::video;
+        } else {
+            const PeerLink& p = *peers_[k];
+            t.frame = &p.receiver().video();
+            t.audio_muted = p.audio_muted();
+            t.loss_pct = p.loss_pct();
+            t.lossy = p.loss_pct() > 2.0;
+            t.speaking = static_cast<int>(k) == speaker_;
+            const std::string state = p.state(now);
+            if (state == "left") t.show = TileState::Show::left;
+            else if (p.video_muted()) t.show = TileState::Show::video_off;
+            else if (state == "connected" && p.receiver().video().has_frame()) t.show = TileState::Show::video;
+            else t.show = TileState::Show::waiting;
+            here += state == "connected";
+            ++k;
+        }
+        g.tiles.push_back(std::move(t));
+    }
+    g.title = "meshcall \u2014 " + config_.room.name + " (" + std::to_string(here) + " of " +
+              std::to_string(config_.room.peers.size()) + " here)";
+    grid_.publish(std::move(g));
+}
+
+std::string CallSession::write_snapshot(const std::string& path) {
+    if (!snapshot_) snapshot_ = std::make_unique<SnapshotRenderer>(1280, 720, MESHCALL_FONT);
+    publish_grid();
+    return snapshot_->write_png(grid_.read(), path);
 }
 
 }  // namespace meshcall

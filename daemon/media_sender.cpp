@@ -11,9 +11,10 @@ extern "C" {
 namespace meshcall {
 
 MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
-                         std::vector<Address> peers)
+                         std::vector<Address> peers, LatestFrame& self_view)
     : capture_(std::move(capture)),
       fanout_(fd, std::move(peers)),
+      self_view_(self_view),
       name_(room.peers[static_cast<std::size_t>(self)].name) {
     bool has_video = false, has_audio = false;
     for (const auto& in : capture_.inputs) {

@@ -21,8 +21,9 @@ namespace meshcall {
 class MediaSender {
 public:
     // Takes the opened capture; `fd` is the call's UDP socket, `peers` every other participant.
+    // `self_view` receives every captured picture (it outlives the sender).
     MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
-                std::vector<Address> peers);
+                std::vector<Address> peers, LatestFrame& self_view);
     ~MediaSender();
 
     void start();
@@ -36,8 +37,6 @@ public:
     const SendCounters& counters() const { return fanout_.counters(); }
     uint64_t video_frames_sent() const { return video_frames_.load(std::memory_order_relaxed); }
     uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
-    // The self-view: the newest captured picture (not mirrored; the viewer mirrors).
-    const LatestFrame& self_view() const { return self_view_; }
     const OpenedCapture& capture() const { return capture_; }
 
 private:
@@ -51,7 +50,7 @@ private:
     std::optional<VideoEncoder> video_;
     std::optional<AudioEncoder> audio_;
     std::unique_ptr<TsMuxer> muxer_;
-    LatestFrame self_view_;
+    LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
     std::atomic<bool> audio_muted_{false}, video_muted_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
     int64_t origin_us_ = 0;

@@ -1,0 +1,1028 @@
+#!/usr/bin/python3
+"""meshcall benchmarks (issue 6): one participant's latency, join and recovery time, CPU, memory
+and bytes on the wire in calls of N = 4, 7 and 15, beside the stock-ffmpeg way and the codec
+floor, all in the same run. Run through scripts/bench, which installs and builds first.
+
+Every phase starts its own processes, measures a fixed window and stops them; every wait has a
+deadline; everything started is stopped on exit (SIGTERM, then SIGKILL), and dies with us.
+Writes OUT/bench.json and OUT/bench.md (OUT = bench/out unless --out). See docs/benchmarks.md.
+"""
+import argparse
+import ctypes
+import json
+import math
+import os
+import platform
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IP_UDP_HEADER = 28          # bytes per datagram on the wire besides the UDP payload (IPv4)
+PORT_SHIFT = 2000           # bench rooms = the example rooms on other ports (tests use those)
+STOCK_PORT = 44000          # stock receivers listen on 127.0.0.1:STOCK_PORT+k
+PAIR_PORT = 43380           # the 1 -> 1 room: sender, receiver, probe
+CUT_SECONDS = 2.0
+
+# ---------------------------------------------------------------- processes
+
+_libc = ctypes.CDLL("libc.so.6", use_errno=True)
+
+
+def _die_with_parent():
+    _libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphan outlives the harness
+
+
+class Procs:
+    """Everything the harness starts, so that all of it is stopped whatever happens."""
+
+    def __init__(self, logdir):
+        self.logdir = logdir
+        self.running = []
+
+    def start(self, name, argv, stdin=None, stdout=None):
+        log = open(self.logdir / f"{name}.log", "ab")
+        p = subprocess.Popen(argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
+                             stdout=stdout if stdout is not None else log, stderr=log,
+                             preexec_fn=_die_with_parent)
+        p.bench_name = name
+        self.running.append(p)
+        return p
+
+    def stop(self, procs=None, grace=3.0):
+        procs = [p for p in (procs if procs is not None else self.running)]
+        for p in procs:
+            if p.poll() is None:
+                for sig in (signal.SIGCONT, signal.SIGTERM):
+                    try:
+                        os.kill(p.pid, sig)
+                    except ProcessLookupError:
+                        pass
+        deadline = time.monotonic() + grace
+        for p in procs:
+            try:
+                p.wait(timeout=max(0.05, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+        self.running = [p for p in self.running if p not in procs]
+
+
+def proc_cpu_seconds(pid):
+    """utime + stime of a process (all its threads), seconds; None once it is gone."""
+    try:
+        data = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = data[data.rindex(")") + 2:].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_memory_kb(pid):
+    """(VmHWM, Pss) in kB."""
+    hwm = pss = None
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                hwm = int(line.split()[1])
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                pss = int(line.split()[1])
+    except OSError:
+        pass
+    return hwm, pss
+
+
+class CpuWindow:
+    """CPU seconds per wall second of a set of processes over a window."""
+
+    def __init__(self, procs):
+        self.procs = list(procs)
+        self.t0 = time.monotonic()
+        self.c0 = [proc_cpu_seconds(p.pid) for p in self.procs]
+
+    def end(self):
+        t1 = time.monotonic()
+        c1 = [proc_cpu_seconds(p.pid) for p in self.procs]
+        if any(c is None for c in self.c0 + c1):
+            raise RuntimeError("a measured process ended during its window: "
+                               + ", ".join(p.bench_name for p, c in zip(self.procs, c1) if c is None))
+        mem = [proc_memory_kb(p.pid) for p in self.procs]
+        return {
+            "cores": sum(b - a for a, b in zip(self.c0, c1)) / (t1 - self.t0),
+            "seconds": t1 - self.t0,
+            "rss_mb": sum(m[0] or 0 for m in mem) / 1024,
+            "pss_mb": sum(m[1] or 0 for m in mem) / 1024,
+            "processes": len(self.procs),
+        }
+
+
+def wait_until(what, deadline_s, check, every=0.02):
+    """Polls check() until it returns something truthy; that value, or None at the deadline."""
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        v = check()
+        if v:
+            return v
+        time.sleep(every)
+    log(f"  ! gave up waiting for {what} after {deadline_s:.0f} s")
+    return None
+
+
+class NetCut:
+    """Drops matching UDP datagrams for a while with an nftables rule (a network cut that
+    neither end can see coming). Needs root; `available` says whether it works here."""
+    TABLE = "meshcall_bench"
+
+    def __init__(self):
+        self.available = self._nft("add table inet " + self.TABLE) and self._nft(
+            f"add chain inet {self.TABLE} input {{ type filter hook input priority 0 ; }}")
+        self.clear()
+
+    @staticmethod
+    def _nft(cmd):
+        try:
+            return subprocess.run(["nft", *cmd.split()], capture_output=True, timeout=10).returncode == 0
+        except (OSError, subprocess.TimeoutExpired):
+            return False
+
+    def cut(self, match, seconds):
+        """Drops datagrams matching `match` (nft syntax) for `seconds`; returns the monotonic
+        time the cut ended, or None when nftables is not usable."""
+        if not self.available or not self._nft(f"add rule inet {self.TABLE} input {match} drop"):
+            return None
+        time.sleep(seconds)
+        self.clear()
+        return time.monotonic()
+
+    def clear(self):
+        self._nft(f"flush chain inet {self.TABLE} input")
+
+    def remove(self):
+        self._nft(f"delete table inet {self.TABLE}")
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- meshcalld control socket
+
+class Control:
+    def __init__(self, path, deadline_s=10.0):
+        self.path = str(path)
+        self.sock = None
+        self.buf = b""
+        end = time.monotonic() + deadline_s
+        while True:
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.settimeout(2.0)
+                s.connect(self.path)
+                self.sock = s
+                return
+            except OSError:
+                s.close()
+                if time.monotonic() > end:
+                    raise RuntimeError(f"no control socket at {self.path}")
+                time.sleep(0.01)
+
+    def status(self, histogram=False):
+        req = {"cmd": "status"}
+        if histogram:
+            req["histogram"] = True
+        self.sock.sendall((json.dumps(req) + "\n").encode())
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(1 << 16)
+            if not chunk:
+                raise RuntimeError("control socket closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        reply = json.loads(line)
+        if not reply.get("ok"):
+            raise RuntimeError(f"status failed: {reply}")
+        return reply
+
+    def peers(self, histogram=False):
+        return {p["name"]: p for p in self.status(histogram)["peers"]}
+
+    def close(self):
+        if self.sock:
+            self.sock.close()
+
+
+# ---------------------------------------------------------------- statistics
+
+def percentile(samples, q):
+    if not samples:
+        return None
+    s = sorted(samples)
+    return s[max(0, math.ceil(q * len(s)) - 1)]
+
+
+def hist_percentile(hist, q):
+    """Percentile of a 1 ms histogram (last bucket: >= its value), as the bucket's middle."""
+    total = sum(hist)
+    if total == 0:
+        return None
+    need, acc = q * total, 0
+    for i, c in enumerate(hist):
+        acc += c
+        if acc >= need:
+            return float(i) + 0.5 if i < len(hist) - 1 else float(i)
+    return float(len(hist) - 1)
+
+
+def lat_summary_ms(samples_us):
+    v = [s / 1000 for s in samples_us]
+    return {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95), "p99": percentile(v, 0.99),
+            "frames": len(v)}
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+# ---------------------------------------------------------------- the bench
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.quick = args.quick
+        self.out = Path(args.out).resolve()
+        self.work = self.out / "work"
+        self.work.mkdir(parents=True, exist_ok=True)
+        for f in self.work.glob("*.log"):
+            f.unlink()
+        self.procs = Procs(self.work)
+        b = Path(args.build).resolve()
+        self.meshcalld = str(b / "daemon" / "meshcalld")
+        self.replay_bin = str(b / "bench" / "meshcall-bench-replay")
+        self.probe_bin = str(b / "bench" / "meshcall-bench-probe")
+        self.send_bin = str(b / "bench" / "meshcall-bench-send")
+        self.netcut = NetCut()
+        self.have_mpv = subprocess.run(["sh", "-c", "command -v mpv"], capture_output=True).returncode == 0
+        # Windows (seconds). The issue asks for latency over at least 20 s.
+        self.w_cpu = 4 if self.quick else 15
+        self.w_lat = 5 if self.quick else 20
+        self.w_agree = 5 if self.quick else 10
+        self.file_s = 12 if self.quick else 30
+        self.ns = args.n or ([15] if self.quick else [4, 7, 15])
+        self.results = {"machine": machine(), "command": " ".join(["scripts/bench"] + sys.argv[1:]),
+                        "quick": self.quick, "windows_s": {"cpu": self.w_cpu, "latency": self.w_lat},
+                        "per_n": {}}
+        self.rooms = {n: self.bench_room(n) for n in self.ns}
+        self.results["netcut"] = self.netcut.available
+
+    # -- set-up
+
+    def bench_room(self, n):
+        name = {4: "four", 7: "seven", 15: "fifteen"}.get(n)
+        if name is None:
+            raise SystemExit(f"--n: rooms exist for 4, 7 and 15 participants, not {n}")
+        room = json.loads((ROOT / "rooms" / f"{name}.json").read_text())
+        room["room"] = f"bench-{name}"
+        for p in room["peers"]:
+            p["port"] += PORT_SHIFT
+        path = self.work / f"room-{n}.json"
+        path.write_text(json.dumps(room, indent=1))
+        return {"path": path, "doc": room, "peers": room["peers"]}
+
+    def settings(self, room):
+        v, a = room["doc"]["video"], room["doc"]["audio"]
+        return v["width"], v["height"], v["fps"], v["bitrate_kbps"], a["bitrate_kbps"]
+
+    def encoder_args(self, room):
+        w, h, fps, vk, ak = self.settings(room)
+        # What meshcalld's encoders do (daemon/encoders.cpp), with stock options.
+        return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-intra-refresh", "1",
+                "-forced-idr", "1", "-g", str(fps), "-bf", "0", "-b:v", f"{vk}k", "-maxrate", f"{vk}k",
+                "-bufsize", f"{vk // 2}k", "-x264-params", "repeat-headers=1", "-threads", "1",
+                "-c:a", "libopus", "-b:a", f"{ak}k", "-application", "voip", "-frame_duration", "20",
+                "-ac", "1", "-ar", "48000"]
+
+    # What meshcalld's muxer does (daemon/ts_muxer.cpp).
+    TS_OPTS = {"omit_video_pes_length": "0", "pes_payload_size": "0", "pat_period": "0.25", "sdt_period": "1"}
+
+    def prepare(self):
+        room = self.rooms[self.ns[-1]]
+        out = subprocess.run([self.send_bin, "--room", str(room["path"]), "--as", room["peers"][0]["name"],
+                              "--print-graphs"], capture_output=True, text=True, check=True).stdout
+        g = dict(line.split(" ", 1) for line in out.splitlines())
+        self.video_graph, self.audio_graph, self.burn = g["video"], g["audio"], g["burn"]
+        if not self.video_graph.endswith(",realtime"):
+            raise RuntimeError("meshcalld's test pattern graph no longer ends with realtime")
+        self.video_graph_fast = self.video_graph[: -len(",realtime")]
+        self.audio_graph_fast = self.audio_graph.replace(",arealtime", "")
+
+        # The replayers' stream: a moving, detailed picture that fills the 1000 kbit/s.
+        w, h, fps, vk, ak = self.settings(room)
+        self.replay_file = self.work / "replay.ts"
+        log(f"encoding {self.file_s} s of {w}x{h}@{fps} for the replayers")
+        ts_opts = sum((["-" + k, v] for k, v in self.TS_OPTS.items()), [])
+        run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={w}x{h}:r={fps}",
+                    "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:samples_per_frame=960",
+                    "-t", str(self.file_s), "-map", "0:v", "-map", "1:a", *self.encoder_args(room),
+                    "-f", "mpegts", *ts_opts, "-metadata", "service_name=replay", "-y", str(self.replay_file)])
+        v_es = sum(int(x) for x in ffprobe_sizes(self.replay_file, "v"))
+        a_es = sum(int(x) for x in ffprobe_sizes(self.replay_file, "a"))
+        self.replay_es_kbps = (v_es + a_es) * 8 / 1000 / self.file_s
+        self.results["replay_stream"] = {
+            "seconds": self.file_s, "video_es_kbps": v_es * 8 / 1000 / self.file_s,
+            "audio_es_kbps": a_es * 8 / 1000 / self.file_s,
+            "file_kbps": self.replay_file.stat().st_size * 8 / 1000 / self.file_s}
+
+    # -- the floor
+
+    def floor(self):
+        """ffmpeg -benchmark, one thread: CPU seconds per second of media of the pure codec work,
+        from the difference of a long and a short run (process start-up cancels out)."""
+        room = self.rooms[self.ns[-1]]
+        w, h, fps, vk, ak = self.settings(room)
+        enc = self.encoder_args(room)
+        venc, aenc = enc[: enc.index("-c:a")], enc[enc.index("-c:a"):]
+        long_s, short_s = (10, 2) if self.quick else (30, 3)
+
+        def per_second(make):
+            cpu = {}
+            for d in (short_s, long_s):
+                cpu[d] = benchmark_cpu(make(d))
+            return (cpu[long_s] - cpu[short_s]) / (long_s - short_s)
+
+        raw = ["-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{w}x{h}", "-r", str(fps), "-i", "-"]
+        src = lambda d: ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", self.video_graph_fast, "-t", str(d),
+                         "-f", "rawvideo", "-"]
+        f = {}
+        log("floor: encode and decode, single-threaded")
+        f["encode_video"] = per_second(lambda d: (src(d), ["-threads", "1", *raw, *venc, "-f", "null", "-"]))
+        f["encode_audio"] = per_second(lambda d: (None, ["-f", "lavfi", "-i", self.audio_graph_fast, "-t", str(d),
+                                                         *aenc, "-f", "null", "-"]))
+        f["decode_video"] = per_second(lambda d: (None, ["-threads", "1", "-i", str(self.replay_file), "-t", str(d),
+                                                         "-map", "0:v", "-f", "null", "-"]))
+        f["decode_audio"] = per_second(lambda d: (None, ["-threads", "1", "-i", str(self.replay_file), "-t", str(d),
+                                                         "-map", "0:a", "-f", "null", "-"]))
+        # Not codec work, but inside meshcalld's figure: drawing its test pattern.
+        f["test_pattern_source"] = per_second(lambda d: (None, ["-filter_threads", "1", "-f", "lavfi", "-i",
+                                                                self.video_graph_fast, "-t", str(d), "-f", "null", "-"]))
+        f["latency_ms"] = (f["encode_video"] + f["decode_video"]) / fps * 1000
+        f["cores"] = {n: f["encode_video"] + f["encode_audio"] + (n - 1) * (f["decode_video"] + f["decode_audio"])
+                      for n in self.ns}
+        f["refresh_period_s"] = 1.0  # x264 keyint = fps with intra refresh: a clean picture within 1 s
+        self.results["floor"] = f
+
+    # -- meshcall pieces
+
+    def start_meshcalld(self, room, idx, tag, video="test", audio="tone"):
+        name = room["peers"][idx]["name"]
+        sock = self.work / f"{tag}-{name}.sock"
+        if sock.exists():
+            sock.unlink()
+        p = self.procs.start(f"{tag}-meshcalld-{name}",
+                             [self.meshcalld, "--room", str(room["path"]), "--as", name, "--headless",
+                              "--video", video, "--audio", audio, "--control", str(sock),
+                              "--profile", "/nonexistent"])
+        p.control_path = sock
+        return p
+
+    def start_replayers(self, room, indices, to, tag):
+        reps = {}
+        for k, i in enumerate(indices):
+            peer = room["peers"][i]
+            dest = to(k, peer)
+            offset = k * self.file_s / max(1, len(indices))
+            reps[peer["name"]] = self.procs.start(
+                f"{tag}-replay-{peer['name']}",
+                [self.replay_bin, "--file", str(self.replay_file), "--from", f"{peer['host']}:{peer['port']}",
+                 "--to", dest, "--offset", f"{offset:.3f}"],
+                stdout=open(self.work / f"{tag}-replay-{peer['name']}.out", "w"))
+        return reps
+
+    def replay_rx(self, reps, tag):
+        """Bytes and datagrams each replayer has received so far (what it was sent)."""
+        files = {}
+        for name, p in reps.items():
+            f = self.work / f"{tag}-replay-{name}.out"
+            files[name] = (f, f.read_text().count("\n"))
+            os.kill(p.pid, signal.SIGUSR1)
+        total_b = total_d = 0
+        for name, (f, before) in files.items():
+            lines = wait_until(f"replayer {name}'s counters", 2,
+                               lambda: (lambda l: l if len(l) > before else None)(f.read_text().splitlines()))
+            m = re.match(r"rx (\d+) (\d+)", lines[-1])
+            total_b += int(m.group(1))
+            total_d += int(m.group(2))
+        return total_b, total_d
+
+    def meshcall_call(self, n):
+        """CPU, memory, join, recovery and bytes of one meshcalld among N-1 replayers."""
+        room = self.rooms[n]
+        me = room["peers"][0]
+        others = list(range(1, n))
+        tag = f"m{n}"
+        reps = self.start_replayers(room, others, lambda k, p: f"{me['host']}:{me['port']}", tag)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        d = self.start_meshcalld(room, 0, tag)
+        ctl = Control(d.control_path)
+        names = [room["peers"][i]["name"] for i in others]
+        first = {}
+
+        def all_joined():
+            for name, p in ctl.peers().items():
+                if name not in first and p["video_frames"] > 0:
+                    first[name] = time.monotonic() - t0
+            return len(first) == len(names)
+
+        wait_until(f"first pictures of all {n - 1} peers", 20, all_joined)
+        r = {"join_s": {"max": max(first.values()) if len(first) == len(names) else None,
+                        "median": statistics.median(first.values()) if first else None,
+                        "peers_joined": len(first), "per_peer": first}}
+        time.sleep(2)
+
+        s0, rx0 = ctl.peers(), self.replay_rx(reps, tag)
+        win = CpuWindow([d])
+        t_start = time.monotonic()
+        tx = []
+        while time.monotonic() - t_start < self.w_cpu:
+            time.sleep(1)
+            tx.append(ctl.status()["self"]["tx_kbps"])
+        cpu = win.end()
+        s1, rx1 = ctl.peers(), self.replay_rx(reps, tag)
+        secs = cpu["seconds"]
+        delta = lambda key: sum(s1[x][key] - s0[x][key] for x in names)
+        payload_kbps = delta("bytes") * 8 / 1000 / secs / len(names)
+        wire_kbps = (delta("bytes") + IP_UDP_HEADER * delta("datagrams")) * 8 / 1000 / secs / len(names)
+        w, h, fps, vk, ak = self.settings(room)
+        up_b, up_d = rx1[0] - rx0[0], rx1[1] - rx0[1]
+        r.update(cpu)
+        r["wire"] = {
+            "rx_payload_kbps_per_peer": payload_kbps, "rx_wire_kbps_per_peer": wire_kbps,
+            "configured_kbps": vk + ak, "codec_payload_kbps": self.replay_es_kbps,
+            "overhead_vs_codec_pct": (wire_kbps / self.replay_es_kbps - 1) * 100,
+            "overhead_vs_configured_pct": (wire_kbps / (vk + ak) - 1) * 100,
+            "tx_kbps_per_peer": statistics.mean(tx) if tx else None,
+            "upload_wire_kbps": (up_b + IP_UDP_HEADER * up_d) * 8 / 1000 / secs,
+            "upload_payload_kbps": up_b * 8 / 1000 / secs,
+        }
+        r["health"] = {k: delta(k) for k in ("lost_packets", "decode_errors", "queue_drops", "bad_datagrams")}
+        r["health"]["video_fps_min"] = min(s1[x]["video_fps"] for x in names)
+
+        # Recovery: the network drops the first peer's datagrams for 2 s; time from the end of
+        # the cut to its next decoded picture (meshcalld shows only clean ones).
+        p1 = room["peers"][1]
+        before = ctl.peers()[names[0]]["video_frames"]
+        t_end = self.netcut.cut(f"ip saddr {p1['host']} udp sport {p1['port']} "
+                                f"ip daddr {me['host']} udp dport {me['port']}", CUT_SECONDS)
+        back = t_end and wait_until("a picture after the cut", 10, lambda: time.monotonic() if
+                                    ctl.peers()[names[0]]["video_frames"] > before else None)
+        r["recovery_s"] = back - t_end if back else None
+        ctl.close()
+        self.procs.stop()
+        return r
+
+    def meshcall_latency(self, room, n_real, tag, window):
+        """meshcalld under test (peer 0) with n_real real meshcalld senders and replayers for the
+        rest; capture-to-decode latency of the real senders' pictures, from the daemon's histogram."""
+        me = room["peers"][0]
+        n = len(room["peers"])
+        d = self.start_meshcalld(room, 0, tag)
+        senders = [self.start_meshcalld(room, i, tag) for i in range(1, 1 + n_real)]
+        self.start_replayers(room, list(range(1 + n_real, n)), lambda k, p: f"{me['host']}:{me['port']}", tag)
+        ctl = Control(d.control_path)
+        real = [room["peers"][i]["name"] for i in range(1, 1 + n_real)]
+        wait_until("pictures from the real senders", 15,
+                   lambda: all(p["video_frames"] > 0 for x, p in ctl.peers().items() if x in real))
+        time.sleep(1)
+        h0 = ctl.peers(histogram=True)
+        time.sleep(window)
+        h1 = ctl.peers(histogram=True)
+        hist = [0] * len(h0[real[0]]["latency_histogram_ms"])
+        for x in real:
+            for i, (a, b) in enumerate(zip(h0[x]["latency_histogram_ms"], h1[x]["latency_histogram_ms"])):
+                hist[i] += b - a
+        ctl.close()
+        self.procs.stop()
+        return {"p50": hist_percentile(hist, 0.5), "p95": hist_percentile(hist, 0.95),
+                "p99": hist_percentile(hist, 0.99), "frames": sum(hist), "senders": n_real,
+                "method": "in-band SEI capture stamp, 1 ms histogram (bucket middles)"}
+
+    def pair_room(self, third="carol"):
+        doc = {"room": "bench-pair", "video": self.rooms[self.ns[-1]]["doc"]["video"],
+               "audio": self.rooms[self.ns[-1]]["doc"]["audio"],
+               "peers": [{"name": x, "host": "127.0.0.1", "port": PAIR_PORT + i}
+                         for i, x in enumerate(["alice", "bob", third])]}
+        path = self.work / "room-pair.json"
+        path.write_text(json.dumps(doc, indent=1))
+        return {"path": path, "doc": doc, "peers": doc["peers"]}
+
+    def meshcall_pair(self):
+        """1 -> 1: a real meshcalld sender and receiver (plus a probe as a third peer, which counts
+        the sender's bytes on the wire against its codec payload)."""
+        room = self.pair_room()
+        alice, bob, carol = room["peers"]
+        log("1 -> 1: meshcalld -> meshcalld")
+        probe_out = self.work / "pair-probe.out"
+        probe = self.procs.start("pair-probe", [self.probe_bin, "--udp", f"{carol['host']}:{carol['port']}",
+                                                "--from", f"{alice['host']}:{alice['port']}",
+                                                "--seconds", str(self.w_lat)], stdout=open(probe_out, "w"))
+        recv = self.start_meshcalld(room, 1, "pair")
+        send = self.start_meshcalld(room, 0, "pair")
+        ctl = Control(recv.control_path)
+        wait_until("alice's first picture", 10, lambda: ctl.peers()["alice"]["video_frames"] > 0)
+        time.sleep(1)
+        h0 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
+        time.sleep(self.w_lat)
+        h1 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
+        hist = [b - a for a, b in zip(h0, h1)]
+        ctl.close()
+        try:
+            probe.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        self.procs.stop()
+        lat = {"p50": hist_percentile(hist, 0.5), "p95": hist_percentile(hist, 0.95),
+               "p99": hist_percentile(hist, 0.99), "frames": sum(hist)}
+        wire = None
+        m = re.search(r"summary seconds=([\d.]+) datagrams=(\d+) bytes=(\d+) video_es=(\d+) audio_es=(\d+)",
+                      probe_out.read_text())
+        if m:
+            secs, dg, by, ves, aes = float(m[1]), int(m[2]), int(m[3]), int(m[4]), int(m[5])
+            wire_kbps = (by + IP_UDP_HEADER * dg) * 8 / 1000 / secs
+            es_kbps = (ves + aes) * 8 / 1000 / secs
+            wire = {"wire_kbps": wire_kbps, "payload_kbps": by * 8 / 1000 / secs, "codec_payload_kbps": es_kbps,
+                    "overhead_vs_codec_pct": (wire_kbps / es_kbps - 1) * 100, "datagrams_per_s": dg / secs}
+        return lat, wire
+
+    def agreement(self):
+        """The same frames measured both ways: meshcall's send path with the pixel code burnt into
+        its test pattern -> a real meshcalld (SEI stamp) and a probe that decodes the way meshcalld
+        does and reads both the pixel code and the SEI stamp of every frame."""
+        room = self.pair_room()
+        alice, bob, carol = room["peers"]
+        log("agreement: pixel code vs meshcall's capture stamp")
+        probe_out = self.work / "agree-probe.out"
+        probe = self.procs.start("agree-probe", [self.probe_bin, "--udp", f"{carol['host']}:{carol['port']}",
+                                                 "--from", f"{alice['host']}:{alice['port']}",
+                                                 "--seconds", str(self.w_agree + 1)], stdout=open(probe_out, "w"))
+        recv = self.start_meshcalld(room, 1, "agree", video="none", audio="none")
+        self.procs.start("agree-send", [self.send_bin, "--room", str(room["path"]), "--as", "alice"])
+        ctl = Control(recv.control_path)
+        wait_until("the coded sender's first picture", 10, lambda: ctl.peers()["alice"]["video_frames"] > 0)
+        h0 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
+        time.sleep(self.w_agree)
+        h1 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
+        hist = [b - a for a, b in zip(h0, h1)]
+        ctl.close()
+        try:
+            probe.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+        self.procs.stop()
+        pix, stamp, diff, unread = [], [], [], 0
+        for line in probe_out.read_text().splitlines():
+            f = line.split()
+            if len(f) != 3 or not f[0].isdigit():
+                continue
+            if f[1] == "-":
+                unread += 1
+                continue
+            pix.append(int(f[1]))
+            if f[2] != "-":
+                stamp.append(int(f[2]))
+                diff.append(int(f[2]) - int(f[1]))
+        return {
+            "probe_pixel_ms": lat_summary_ms(pix), "probe_stamp_ms": lat_summary_ms(stamp),
+            "stamp_minus_pixel_ms": {"p50": percentile(diff, 0.5) / 1000 if diff else None,
+                                     "min": min(diff) / 1000 if diff else None,
+                                     "max": max(diff) / 1000 if diff else None},
+            "meshcalld_stamp_ms": {"p50": hist_percentile(hist, 0.5), "p95": hist_percentile(hist, 0.95),
+                                   "p99": hist_percentile(hist, 0.99), "frames": sum(hist)},
+            "unreadable_frames": unread,
+        }
+
+    # -- the stock way
+
+    def stock_sender(self, room, outputs, tag, coded=False):
+        opts = ":".join(f"{k}={v}" for k, v in self.TS_OPTS.items())
+        tee = "|".join(f"[f=mpegts:onfail=ignore:{opts}]udp://{o}?pkt_size=1316" for o in outputs)
+        # One lavfi input with both sources, as meshcalld's test source. The pixel code is
+        # burnt in after the input (-vf), where meshcalld takes its capture stamp: inside the
+        # input's graph a picture would then still wait for the next audio block.
+        return self.procs.start(f"{tag}-stock-send", [
+            "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-f", "lavfi",
+            "-i", f"{self.video_graph}[out0];{self.audio_graph}[out1]", "-map", "0:v", "-map", "0:a",
+            *(["-vf", self.burn] if coded else []), *self.encoder_args(room), "-f", "tee", tee])
+
+    @staticmethod
+    def stock_input(k):
+        return f"udp://127.0.0.1:{STOCK_PORT + k}?localaddr=127.0.0.1&timeout=10000000"
+
+    def stock_receiver(self, k, tag, extra_out=None, stdout=None):
+        out = extra_out or ["-f", "null", "-"]
+        return self.procs.start(f"{tag}-stock-recv{k}", [
+            "ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", "-fflags", "nobuffer",
+            "-flags", "low_delay", "-i", self.stock_input(k), *out], stdout=stdout)
+
+    def mpv_receiver(self, k, tag):
+        return self.procs.start(f"{tag}-mpv-recv{k}", [
+            "mpv", "--no-config", "--profile=low-latency", "--vo=null", "--ao=null", "--really-quiet",
+            "--idle=no", self.stock_input(k)])
+
+    def stock_call(self, n, player="ffmpeg"):
+        """The stock way for one participant: one ffmpeg encoding once, tee to N-1 udp outputs,
+        plus N-1 receivers; fed by the same replayers as meshcalld (each to its own receiver)."""
+        room = self.rooms[n]
+        tag = f"s{n}" if player == "ffmpeg" else f"v{n}"
+        others = list(range(1, n))
+        reps = self.start_replayers(room, others, lambda k, p: f"127.0.0.1:{STOCK_PORT + k + 1}", tag)
+        time.sleep(0.5)
+        progress = self.work / f"{tag}-recv1.progress"
+        if progress.exists():
+            progress.unlink()
+        recvs = []
+        for k in range(1, n):
+            if player == "mpv":
+                recvs.append(self.mpv_receiver(k, tag))
+            elif k == 1:  # the one whose pictures are counted, to know when decoding started
+                recvs.append(self.stock_receiver(k, tag, ["-progress", str(progress), "-stats_period", "0.1",
+                                                          "-f", "null", "-"]))
+            else:
+                recvs.append(self.stock_receiver(k, tag))
+        sender = self.stock_sender(room, [f"{p['host']}:{p['port']}" for p in room["peers"][1:]], tag)
+        r = {}
+        counter = FrameCounter(progress)
+        if player == "ffmpeg":  # decoding has started (after ffmpeg's probing)
+            wait_until("the first stock receiver's first picture", 25, lambda: counter.frames() > 0)
+            time.sleep(2)
+        else:
+            time.sleep(10 if not self.quick else 8)
+        if any(p.poll() is not None for p in recvs + [sender]):
+            raise RuntimeError(f"a stock {player} process ended early (logs in {self.work})")
+        s_win, r_win = CpuWindow([sender]), CpuWindow(recvs)
+        rx0 = self.replay_rx(reps, tag)
+        time.sleep(self.w_cpu)
+        r["sender"], r["receivers"] = s_win.end(), r_win.end()
+        rx1 = self.replay_rx(reps, tag)
+        r["cores"] = r["sender"]["cores"] + r["receivers"]["cores"]
+        r["rss_mb"] = r["sender"]["rss_mb"] + r["receivers"]["rss_mb"]
+        r["pss_mb"] = r["sender"]["pss_mb"] + r["receivers"]["pss_mb"]
+        secs = r["receivers"]["seconds"]
+        r["upload_wire_kbps"] = ((rx1[0] - rx0[0]) + IP_UDP_HEADER * (rx1[1] - rx0[1])) * 8 / 1000 / secs
+        self.procs.stop()
+        return r
+
+    def stock_latency(self, room, n_receivers, tag, window):
+        """The stock way measured by the pixel code: a coded tee sender and n-1 receivers that
+        decode to null are running; then the measured receiver joins (its raw pictures, -threads 1,
+        go to the probe). Join: to its first clean picture (a code that reads). Latency over the
+        window. Recovery: the network drops its datagrams for 2 s; to the first clean picture after."""
+        probe_out = self.work / f"{tag}-probe.out"
+        w, h, fps, vk, ak = self.settings(room)
+        for k in range(2, n_receivers + 1):
+            self.stock_receiver(k, tag)
+        self.stock_sender(room, [f"127.0.0.1:{STOCK_PORT + k}" for k in range(1, n_receivers + 1)], tag, coded=True)
+        time.sleep(1.5)
+        t0, t0_wall = time.monotonic(), time.time()
+        r1 = self.stock_receiver(1, tag, ["-map", "0:v", "-c:v", "rawvideo", "-threads", "1", "-pix_fmt", "yuv420p",
+                                          "-f", "rawvideo", "-"], stdout=subprocess.PIPE)
+        self.procs.start(f"{tag}-probe", [self.probe_bin, "--raw", f"{w}x{h}"], stdin=r1.stdout,
+                         stdout=open(probe_out, "w"))
+        r1.stdout.close()
+        reader = ProbeReader(probe_out)
+        out = {}
+        first = wait_until("the stock receiver's first clean picture", 30, lambda: reader.first_clean(t0_wall))
+        out["join_s"] = first - t0_wall if first else None
+        time.sleep(1)
+        t_from = time.time()
+        time.sleep(window if first else 0)
+        lat, unread = reader.window(t_from, time.time())
+        out.update(lat_summary_ms(lat))
+        out["unreadable_frames"] = unread
+        t_end = self.netcut.cut(f"ip daddr 127.0.0.1 udp dport {STOCK_PORT + 1}", CUT_SECONDS) if first else None
+        if t_end:
+            t_end_wall = time.time() - (time.monotonic() - t_end)
+            back = wait_until("a clean stock picture after the cut", 15, lambda: reader.first_clean(t_end_wall))
+            out["recovery_s"] = back - t_end_wall if back else None
+        self.procs.stop()
+        out["method"] = "pixel code, ffmpeg receiver -> rawvideo pipe (-threads 1) -> probe"
+        return out
+
+    # -- the whole run
+
+    def run(self):
+        t_begin = time.monotonic()
+        self.prepare()
+        self.floor()
+        lat1, wire1 = self.meshcall_pair()
+        self.results["pair"] = {"meshcall_latency_ms": lat1, "meshcall_own_stream_wire": wire1}
+        self.results["agreement"] = self.agreement()
+        log("1 -> 1: stock ffmpeg -> ffmpeg")
+        self.results["pair"]["stock_latency_ms"] = self.stock_latency(self.pair_room(), 1, "spair", self.w_lat)
+        for n in self.ns:
+            r = {}
+            log(f"N={n}: meshcalld among {n - 1} replayers")
+            r["meshcall"] = self.meshcall_call(n)
+            log(f"N={n}: latency in the call (2 real meshcalld senders)")
+            r["meshcall"]["latency_ms"] = self.meshcall_latency(self.rooms[n], 2, f"l{n}", self.w_lat)
+            log(f"N={n}: stock ffmpeg (tee + {n - 1} ffmpeg receivers)")
+            r["stock_ffmpeg"] = self.stock_call(n, "ffmpeg")
+            log(f"N={n}: stock latency (tee + {n - 1} ffmpeg receivers, pixel code)")
+            r["stock_ffmpeg"]["latency_ms"] = self.stock_latency(self.rooms[n], n - 1, f"sl{n}", self.w_lat)
+            if self.have_mpv:
+                log(f"N={n}: stock mpv (tee + {n - 1} mpv receivers)")
+                r["stock_mpv"] = self.stock_call(n, "mpv")
+            self.results["per_n"][n] = r
+        self.results["elapsed_s"] = time.monotonic() - t_begin
+
+
+class FrameCounter:
+    """The frame count of an ffmpeg -progress file, read incrementally."""
+
+    def __init__(self, path):
+        self.path, self.pos, self.last = Path(path), 0, 0
+
+    def frames(self):
+        try:
+            with open(self.path) as f:
+                f.seek(self.pos)
+                data = f.read()
+                self.pos = f.tell()
+        except OSError:
+            return self.last
+        for m in re.finditer(r"^frame=(\d+)", data, re.M):
+            self.last = int(m.group(1))
+        return self.last
+
+
+class ProbeReader:
+    """The probe's lines ("WALL_US AGE_US" or "WALL_US -"), read incrementally."""
+
+    def __init__(self, path):
+        self.path, self.pos, self.frames = Path(path), 0, []
+
+    def _read(self):
+        try:
+            with open(self.path) as f:
+                f.seek(self.pos)
+                data = f.read()
+        except OSError:
+            return
+        end = data.rfind("\n") + 1
+        self.pos += len(data[:end].encode())
+        for line in data[:end].splitlines():
+            f = line.split()
+            if len(f) == 2 and f[0].isdigit():
+                self.frames.append((int(f[0]) / 1e6, None if f[1] == "-" else int(f[1])))
+
+    def first_clean(self, after_wall):
+        """Wall time of the first picture after `after_wall` whose code reads and is fresh."""
+        self._read()
+        for t, age in self.frames:
+            if t > after_wall and age is not None and 0 <= age < 1_000_000:
+                return t
+        return None
+
+    def window(self, t_from, t_to):
+        self._read()
+        inside = [age for t, age in self.frames if t_from <= t <= t_to]
+        return [a for a in inside if a is not None], sum(1 for a in inside if a is None)
+
+
+def run_ffmpeg(args):
+    subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-loglevel", "error", *args], check=True, timeout=120)
+
+
+def ffprobe_sizes(path, stream):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", stream, "-show_entries", "packet=size",
+                          "-of", "csv=p=0", str(path)], capture_output=True, text=True, check=True, timeout=60).stdout
+    return [x.strip(",") for x in out.split() if x.strip(",").isdigit()]
+
+
+def benchmark_cpu(cmds):
+    """CPU seconds (utime + stime) that ffmpeg -benchmark reports for the last command of a pipe."""
+    src, args = cmds
+    feeder = subprocess.Popen(src, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                              preexec_fn=_die_with_parent) if src else None
+    try:
+        p = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-benchmark", *args],
+                           stdin=feeder.stdout if feeder else subprocess.DEVNULL, capture_output=True,
+                           text=True, timeout=120)
+    finally:
+        if feeder:
+            feeder.stdout.close()
+            feeder.kill()
+            feeder.wait()
+    m = re.search(r"bench: utime=([\d.]+)s stime=([\d.]+)s", p.stderr)
+    if not m:
+        raise RuntimeError("ffmpeg -benchmark printed no times: " + p.stderr[-500:])
+    return float(m.group(1)) + float(m.group(2))
+
+
+def machine():
+    model = "?"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    version = lambda cmd: (subprocess.run(cmd, capture_output=True, text=True).stdout.splitlines() or ["?"])[0]
+    return {"nproc": os.cpu_count(), "cpu": model, "kernel": platform.release(),
+            "os": (Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else "?"),
+            "ffmpeg": version(["ffmpeg", "-version"]),
+            "mpv": version(["sh", "-c", "mpv --version 2>/dev/null || true"]) or None}
+
+
+# ---------------------------------------------------------------- the report
+
+def fmt(v, digits=1, unit=""):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}{unit}"
+    return f"{v}{unit}"
+
+
+def fmt_ratio(v):
+    return "—" if v is None else (f"{v:.2f}×" if v < 10 else f"{v:.0f}×")
+
+
+def report(res):
+    fl = res.get("floor", {})
+    rows = []
+
+    def row(figure, n, mesh, stock, mpv, floor, target, met, digits=1, unit=""):
+        rows.append([figure, n, fmt(mesh, digits), fmt(stock, digits), fmt(mpv, digits), fmt(floor, digits),
+                     fmt_ratio(ratio(mesh, stock)), fmt_ratio(ratio(mesh, floor)), target,
+                     "—" if met is None else ("yes" if met else "**no**")])
+
+    pair = res.get("pair", {})
+    ml, sl = pair.get("meshcall_latency_ms", {}), pair.get("stock_latency_ms", {})
+    for q, tgt in (("p50", 10), ("p95", None), ("p99", 25)):
+        row(f"latency {q}, ms", "1→1", ml.get(q), sl.get(q), None, fl.get("latency_ms") if q == "p50" else None,
+            f"≤ {tgt}" if tgt else "", (ml.get(q) <= tgt) if (tgt and ml.get(q) is not None) else None)
+    per_n = res.get("per_n", {})
+    for key in ("latency", "join", "recovery", "cpu", "rss", "overhead", "upload"):
+        for n, r in per_n.items():
+            m, s, v = r.get("meshcall", {}), r.get("stock_ffmpeg", {}), r.get("stock_mpv", {})
+            if key == "latency":
+                for q, tgt in (("p50", 10), ("p95", None), ("p99", 25)):
+                    x = m.get("latency_ms", {}).get(q)
+                    row(f"latency {q}, ms", n, x, s.get("latency_ms", {}).get(q), None,
+                        fl.get("latency_ms") if q == "p50" else None, f"≤ {tgt}" if tgt else "",
+                        (x <= tgt) if (tgt and x is not None) else None)
+            elif key == "join":
+                x = m.get("join_s", {}).get("max")
+                row("first picture of every peer after joining, s", n, x, s.get("latency_ms", {}).get("join_s"), None,
+                    fl.get("refresh_period_s"), "≤ 1", None if x is None else x <= 1.0, 2)
+            elif key == "recovery":
+                x = m.get("recovery_s")
+                row("first picture after a 2 s cut, s", n, x, s.get("latency_ms", {}).get("recovery_s"), None,
+                    fl.get("refresh_period_s"), "", None, 2)
+            elif key == "cpu":
+                x, f = m.get("cores"), fl.get("cores", {}).get(n)
+                row("CPU, cores", n, x, s.get("cores"), v.get("cores"), f, "≤ 1.25 × floor",
+                    None if (x is None or f is None) else x <= 1.25 * f, 3)
+            elif key == "rss":
+                x = m.get("rss_mb")
+                row("peak RSS, MB", n, x, s.get("rss_mb"), v.get("rss_mb"), None, "≤ 150",
+                    None if x is None else x <= 150, 0)
+            elif key == "overhead":
+                x = m.get("wire", {}).get("overhead_vs_codec_pct")
+                row("wire overhead over codec payload (1 Mbit/s streams received), %", n, x, None, None, 0.0,
+                    "≤ 6", None if x is None else x <= 6)
+            elif key == "upload":
+                row("upload, kbit/s on the wire", n, m.get("wire", {}).get("upload_wire_kbps"),
+                    s.get("upload_wire_kbps"), v.get("upload_wire_kbps"), None, "", None, 0)
+    head = ["figure (one participant)", "N", "meshcall", "stock ffmpeg", "stock mpv", "floor",
+            "meshcall ÷ stock", "meshcall ÷ floor", "target", "met"]
+    md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    md += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+
+    # Details: where the stock figures come from, the floor's parts, the wire, the agreement.
+    det = ["", "| N | stock sender cores | stock receivers cores | stock sender RSS MB | stock receivers RSS MB "
+               "| stock PSS MB | meshcall PSS MB | mpv receivers cores | mpv receivers RSS MB |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    for n, r in per_n.items():
+        s, m, v = r.get("stock_ffmpeg", {}), r.get("meshcall", {}), r.get("stock_mpv", {})
+        g = lambda d, a, b, dg=3: fmt(d.get(a, {}).get(b), dg)
+        det.append(f"| {n} | {g(s, 'sender', 'cores')} | {g(s, 'receivers', 'cores')} | {g(s, 'sender', 'rss_mb', 0)} "
+                   f"| {g(s, 'receivers', 'rss_mb', 0)} | {fmt(s.get('pss_mb'), 0)} | {fmt(m.get('pss_mb'), 0)} "
+                   f"| {g(v, 'receivers', 'cores')} | {g(v, 'receivers', 'rss_mb', 0)} |")
+    det += ["", "| N | rx per peer, payload kbit/s | rx per peer, wire kbit/s | configured | codec payload "
+                "| over configured | meshcall tx per peer, kbit/s | lost TS packets | decode errors | min fps |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
+    for n, r in per_n.items():
+        w, h = r.get("meshcall", {}).get("wire", {}), r.get("meshcall", {}).get("health", {})
+        det.append(f"| {n} | {fmt(w.get('rx_payload_kbps_per_peer'))} | {fmt(w.get('rx_wire_kbps_per_peer'))} "
+                   f"| {fmt(w.get('configured_kbps'))} | {fmt(w.get('codec_payload_kbps'))} "
+                   f"| {fmt(w.get('overhead_vs_configured_pct'), 1, ' %')} | {fmt(w.get('tx_kbps_per_peer'))} "
+                   f"| {fmt(h.get('lost_packets'))} | {fmt(h.get('decode_errors'))} | {fmt(h.get('video_fps_min'))} |")
+    ow = pair.get("meshcall_own_stream_wire") or {}
+    det += ["", f"meshcalld's own stream (its test pattern, 1 → 1): {fmt(ow.get('wire_kbps'))} kbit/s on the wire "
+                f"for {fmt(ow.get('codec_payload_kbps'))} kbit/s of codec payload "
+                f"({fmt(ow.get('overhead_vs_codec_pct'), 1, ' %')} overhead, "
+                f"{fmt(ow.get('datagrams_per_s'), 0)} datagrams/s)."]
+    det += ["", "Floor parts (CPU seconds per second of media, one thread): "
+                + ", ".join(f"{k} {fmt(fl.get(k), 4)}" for k in ("encode_video", "encode_audio", "decode_video",
+                                                                  "decode_audio", "test_pattern_source"))
+                + f"; latency floor = video encode + decode time per frame = {fmt(fl.get('latency_ms'), 2)} ms."]
+    a = res.get("agreement", {})
+    if a:
+        det += ["", "Agreement of the two latency methods (meshcall's send path with the pixel code burnt into its "
+                    "test pattern, same frames):",
+                "", "| method | p50 ms | p95 ms | p99 ms | frames |", "|---|---|---|---|---|"]
+        for label, key in (("pixel code, read by the probe (decodes like meshcalld)", "probe_pixel_ms"),
+                           ("SEI capture stamp, read by the probe", "probe_stamp_ms"),
+                           ("SEI capture stamp, meshcalld's histogram", "meshcalld_stamp_ms")):
+            d = a.get(key, {})
+            det.append(f"| {label} | {fmt(d.get('p50'), 2)} | {fmt(d.get('p95'), 2)} | {fmt(d.get('p99'), 2)} "
+                       f"| {fmt(d.get('frames'))} |")
+        d = a.get("stamp_minus_pixel_ms", {})
+        det.append(f"\nPer frame, stamp latency − pixel latency: median {fmt(d.get('p50'), 2)} ms "
+                   f"(min {fmt(d.get('min'), 2)}, max {fmt(d.get('max'), 2)}); unreadable codes: "
+                   f"{a.get('unreadable_frames')}.")
+    m = res.get("machine", {})
+    head = [f"Machine: {m.get('nproc')} × {m.get('cpu')}, Linux {m.get('kernel')}, Debian {m.get('os')}; "
+            f"{m.get('ffmpeg')}; {m.get('mpv') or 'no mpv'}.",
+            f"Command: `{res.get('command')}` ({fmt(res.get('elapsed_s'), 0)} s; windows: CPU "
+            f"{res['windows_s']['cpu']} s, latency {res['windows_s']['latency']} s).", ""]
+    return "\n".join(head + md + det) + "\n"
+
+
+def missing_figures(res):
+    """Names of figures the run failed to produce (the harness is broken if any)."""
+    miss = []
+    need = {"pair.meshcall_latency_ms.p50": ("pair", "meshcall_latency_ms", "p50"),
+            "pair.stock_latency_ms.p50": ("pair", "stock_latency_ms", "p50"),
+            "agreement.probe_pixel_ms.p50": ("agreement", "probe_pixel_ms", "p50"),
+            "agreement.meshcalld_stamp_ms.p50": ("agreement", "meshcalld_stamp_ms", "p50"),
+            "floor.latency_ms": ("floor", "latency_ms")}
+    for n, r in res.get("per_n", {}).items():
+        for path in (("meshcall", "cores"), ("meshcall", "rss_mb"), ("meshcall", "join_s", "max"),
+                     ("meshcall", "recovery_s"), ("meshcall", "latency_ms", "p50"),
+                     ("meshcall", "wire", "overhead_vs_codec_pct"), ("stock_ffmpeg", "cores"),
+                     ("stock_ffmpeg", "latency_ms", "join_s"), ("stock_ffmpeg", "latency_ms", "recovery_s"),
+                     ("stock_ffmpeg", "latency_ms", "p50")):
+            if not res.get("netcut") and path[-1] == "recovery_s":
+                continue  # no nftables here: the cut cannot be made
+            need[f"N={n} " + ".".join(path)] = ("per_n", n) + path
+    for name, path in need.items():
+        d = res
+        for k in path:
+            d = d.get(k) if isinstance(d, dict) else None
+        if d is None:
+            miss.append(name)
+    return miss
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="N=15 only, short windows (under 2 minutes)")
+    ap.add_argument("--check", action="store_true",
+                    help="smoke test: exit non-zero only if the harness itself fails to produce a figure")
+    ap.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where bench.json and bench.md go")
+    ap.add_argument("--build", default=str(ROOT / "build"), help="the build directory")
+    ap.add_argument("--n", type=int, action="append", help="call size (4, 7, 15; repeatable)")
+    args = ap.parse_args()
+
+    bench = Bench(args)
+
+    def on_signal(sig, _):
+        raise SystemExit(128 + sig)
+
+    for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(s, on_signal)
+    failed = None
+    try:
+        bench.run()
+    except Exception as e:  # keep what was measured; report the failure
+        failed = f"{type(e).__name__}: {e}"
+        log(f"bench failed: {failed}")
+    finally:
+        bench.procs.stop()
+        bench.netcut.remove()
+    res = bench.results
+    if failed:
+        res["error"] = failed
+    res["missing"] = missing_figures(res)
+    out = bench.out
+    (out / "bench.json").write_text(json.dumps(res, indent=1, default=str) + "\n")
+    md = report(res)
+    (out / "bench.md").write_text(md)
+    print(md)
+    log(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
+    if res["missing"]:
+        log("figures missing: " + ", ".join(res["missing"]))
+    if failed or (args.check and res["missing"]):
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
