@@ -3,6 +3,7 @@
 
 #include "client/check.hpp"
 #include "client/commands.hpp"
+#include "client/demo.hpp"
 #include "daemon/call_options.hpp"
 
 int main(int argc, char** argv) {
@@ -45,6 +46,12 @@ int main(int argc, char** argv) {
     add_target(leave);
     auto* list = app.add_subcommand("list", "List the calls running as you");
 
+    int demo_peers = 4;
+    double demo_seconds = 10;
+    auto* demo = app.add_subcommand("demo", "An N-party call on this machine with test sources");
+    demo->add_option("--peers", demo_peers, "Participants (2-16, default 4)")->check(CLI::Range(2, 16));
+    demo->add_option("--seconds", demo_seconds, "How long the call lasts (default 10)")->check(CLI::Range(1.0, 3600.0));
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -58,5 +65,6 @@ int main(int argc, char** argv) {
     if (*unmute) return run_mute(target, what, false);
     if (*leave) return run_leave(target);
     if (*list) return run_list();
+    if (*demo) return run_demo(demo_peers, demo_seconds);
     return kExitUsage;
 }

@@ -234,6 +234,7 @@ void CallSession::shutdown() {
     if (shutting_down_) return;
     shutting_down_ = true;
     ended_ = true;  // the window closes
+    sd_notify(0, "STOPPING=1");
     // Threads first (none of them touches libuv), then the handles.
     sender_->stop();
     sender_.reset();  // its muxer's last bytes go out while the socket is still open

@@ -1,0 +1,174 @@
+// demo: runs N meshcalld processes on loopback and shows the call.
+#include "client/demo.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "client/commands.hpp"
+#include "client/control_client.hpp"
+
+extern char** environ;
+
+namespace meshcall {
+
+namespace {
+
+volatile sig_atomic_t g_interrupted = 0;
+
+const char* kNames[16] = {"alice", "bob",   "carol", "dave", "erin",   "frank", "grace", "heidi",
+                          "ivan",  "judy",  "kim",   "leo",  "mallory", "niaj", "olivia", "peggy"};
+
+int free_udp_port() {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+// meshcalld beside this program (installed), in the build tree's daemon/, or on PATH.
+std::string find_meshcalld() {
+    std::error_code ec;
+    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        for (const auto& candidate : {self.parent_path() / "meshcalld", self.parent_path() / "../daemon/meshcalld"})
+            if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
+    }
+    return "meshcalld";
+}
+
+pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) pid = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    return pid;
+}
+
+// Waits up to `ms` for `pid`; returns its exit status, or -1.
+int wait_exit(pid_t pid, int ms) {
+    for (int waited = 0;; waited += 20) {
+        int status = 0;
+        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (waited >= ms) return -1;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+}
+
+}  // namespace
+
+int run_demo(int peers, double seconds) {
+    char tmpl[] = "/tmp/meshcall-demo-XXXXXX";
+    if (!mkdtemp(tmpl)) {
+        std::perror("meshcall demo: cannot create a directory in /tmp");
+        return 1;
+    }
+    const std::string dir = tmpl;
+    const bool window = std::getenv("DISPLAY") && *std::getenv("DISPLAY");
+    // Four participants at the room defaults; more at a quarter of the pixels, for small machines.
+    const int w = peers <= 4 ? 640 : 320, h = peers <= 4 ? 480 : 240;
+    nlohmann::json list = nlohmann::json::array();
+    for (int i = 0; i < peers; ++i)
+        list.push_back({{"name", kNames[i]}, {"host", "127.0.0.1"}, {"port", free_udp_port()}});
+    nlohmann::json room = {{"room", "demo"},
+                           {"video", {{"width", w}, {"height", h}, {"fps", 30}, {"bitrate_kbps", peers <= 4 ? 1000 : 400}}},
+                           {"audio", {{"bitrate_kbps", 32}}},
+                           {"peers", list}};
+    const std::string room_path = dir + "/demo.json";
+    std::ofstream(room_path) << room.dump(2) << "\n";
+    const std::string meshcalld = find_meshcalld(), snapshot = dir + "/grid.png";
+
+    std::printf("meshcall demo: %d participants on this machine, test patterns and tones, %g s\n", peers, seconds);
+    std::printf("  room %s, logs in %s\n", room_path.c_str(), dir.c_str());
+    std::printf("  %s\n", window ? "alice's window shows the call (q leaves early)"
+                                 : "no display: alice draws the call into a snapshot instead");
+    std::fflush(stdout);
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { g_interrupted = 1; };
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+
+    std::vector<pid_t> pids;
+    for (int i = 0; i < peers; ++i) {
+        const std::string name = kNames[i];
+        std::vector<std::string> argv = {meshcalld, "--room", room_path, "--as", name, "--video", "test",
+                                         "--audio", "tone", "--control", dir + "/" + name + ".sock",
+                                         "--profile", dir + "/no-profile.json"};
+        if (i > 0 || !window) argv.push_back("--headless");
+        if (i == 0) argv.insert(argv.end(), {"--snapshot", snapshot});
+        pids.push_back(spawn(argv, dir + "/" + name + ".log"));
+        if (pids.back() < 0) {
+            std::fprintf(stderr, "meshcall demo: cannot start %s\n", meshcalld.c_str());
+            for (pid_t p : pids) if (p > 0) kill(p, SIGTERM);
+            return 1;
+        }
+    }
+    // The call runs for `seconds`, or until alice's window is closed, or Ctrl-C.
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
+    bool alice_gone = false;
+    while (!g_interrupted && std::chrono::steady_clock::now() < end) {
+        int status = 0;
+        if (waitpid(pids[0], &status, WNOHANG) == pids[0]) {
+            alice_gone = true;
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    const std::string alice_sock = dir + "/alice.sock";
+    if (!alice_gone) {
+        std::printf("\n");
+        run_status({"", alice_sock}, false);
+        std::string error;
+        control_request(alice_sock, SnapshotRequest{snapshot}, error);
+    }
+    // Everyone leaves; each tells the others.
+    int failures = 0;
+    for (int i = 0; i < peers; ++i) {
+        if (i == 0 && alice_gone) continue;
+        std::string error;
+        control_request(dir + "/" + kNames[i] + ".sock", LeaveRequest{}, error, 2000);
+    }
+    for (int i = 0; i < peers; ++i) {
+        if (i == 0 && alice_gone) continue;
+        int rc = wait_exit(pids[static_cast<std::size_t>(i)], 3000);
+        if (rc != 0) {
+            std::fprintf(stderr, "meshcall demo: %s did not leave cleanly (%d); see %s/%s.log\n", kNames[i], rc,
+                         dir.c_str(), kNames[i]);
+            if (rc < 0) kill(pids[static_cast<std::size_t>(i)], SIGKILL), waitpid(pids[static_cast<std::size_t>(i)], nullptr, 0);
+            ++failures;
+        }
+    }
+    if (access(snapshot.c_str(), F_OK) == 0) std::printf("\nsnapshot of alice's view: %s\n", snapshot.c_str());
+    std::printf("the call ended%s\n", failures ? " with errors" : " cleanly");
+    return failures ? 1 : 0;
+}
+
+}  // namespace meshcall
