@@ -53,6 +53,11 @@ public:
     void start();
     void stop();  // closes the queue and joins
 
+    // One demuxer's life on the calling thread, without start(): reads the queue until a reset
+    // marker or close() ends the stream. For the fuzzer and tests; a started receiver does this
+    // in a loop on its own thread.
+    void demux_pass() { run_demuxer(); }
+
     PeerDatagramQueue& queue() { return queue_; }
     const PeerMediaStats& stats() const { return stats_; }
     const LatestFrame& video() const { return video_; }
