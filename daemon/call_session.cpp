@@ -30,7 +30,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
         std::vector<Address> others;
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             if (static_cast<int>(i) == config_.self) continue;
-            peers_.push_back(std::make_unique<PeerLink>(room.peers[i], room.video));
+            peers_.push_back(std::make_unique<PeerLink>(room.peers[i], room));
             others.push_back(room.peers[i].address);
         }
         socket_ = UdpSocket::open(&loop_, config_.me().address,
@@ -122,9 +122,14 @@ int CallSession::run() {
 
 void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* from) {
     const Address source = Address::from_sockaddr(from);
-    for (auto& p : peers_) {
-        if (p->address() == source) {
-            p->on_datagram(bytes, av_gettime_relative());
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        if (peers_[i]->address() == source) {
+            if (peers_[i]->on_datagram(bytes, av_gettime_relative()) && sender_) {
+                // A joiner, or a peer back from silence: full rate at once, and a clean
+                // picture now rather than at the end of a refresh cycle.
+                sender_->set_peer_backed_off(i, false);
+                sender_->request_refresh();
+            }
             return;
         }
     }
@@ -134,6 +139,18 @@ void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* fr
 void CallSession::on_tick() {
     const int64_t now = av_gettime_relative();
     for (auto& p : peers_) p->tick(now);
+    // Back off from peers silent for 10 s (never heard, or gone): presence once a second only.
+    constexpr int64_t kBackoffAfterUs = 10'000'000;
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        const int64_t heard = std::max(peers_[i]->last_seen_us(), started_us_);
+        const bool back_off = now - heard > kBackoffAfterUs;
+        if (back_off != sender_->peer_backed_off(i)) {
+            spdlog::info("{}: {}", peers_[i]->name(),
+                         back_off ? "silent for 10 s: sending only presence, once a second"
+                                  : "heard again: sending everything");
+            sender_->set_peer_backed_off(i, back_off);
+        }
+    }
     const uint64_t tx = sender_->counters().bytes.load(std::memory_order_relaxed);
     if (last_tick_us_ >= 0 && now > last_tick_us_)
         tx_kbps_ = double(tx - tick_tx_bytes_) * 8 / 1000 / (double(now - last_tick_us_) / 1e6);
@@ -144,7 +161,8 @@ void CallSession::on_tick() {
 nlohmann::json CallSession::status(bool histogram) const {
     const int64_t now = av_gettime_relative();
     nlohmann::json peers = nlohmann::json::array();
-    for (const auto& p : peers_) {
+    for (std::size_t k = 0; k < peers_.size(); ++k) {
+        const auto& p = peers_[k];
         const PeerMediaStats& s = p->receiver().stats();
         const int64_t p50 = s.latency_p50_us.load(), p95 = s.latency_p95_us.load(),
                       p99 = s.latency_p99_us.load();
@@ -164,6 +182,8 @@ nlohmann::json CallSession::status(bool histogram) const {
             {"datagrams", p->datagrams()},
             {"bytes", p->bytes()},
             {"bad_datagrams", p->bad_datagrams()},
+            {"rate_limited", p->rate_limited()},
+            {"backed_off", sender_->peer_backed_off(k)},
             {"queue_drops", p->queue_drops()},
             {"lost_packets", p->lost_packets()},
             {"video_frames", s.video_frames.load()},

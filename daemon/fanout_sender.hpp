@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <span>
 #include <vector>
@@ -25,14 +26,23 @@ public:
 
     // Sends `datagram` to every peer. A peer that refuses (ECONNREFUSED, EPERM, ...) is
     // skipped; the others still get it. Never blocks: a full socket buffer drops.
-    void send(std::span<const uint8_t> datagram);
+    // A backed-off peer gets only `presence` datagrams, at most one a second.
+    void send(std::span<const uint8_t> datagram, bool presence = false);
+
+    // Any thread: a peer silent for a while is backed off (RFC 8083's media timeout, in
+    // spirit: no spraying a dead address at full rate); heard again, it gets everything.
+    void set_backed_off(std::size_t peer, bool backed_off);
+    bool backed_off(std::size_t peer) const { return backed_off_[peer].load(std::memory_order_relaxed); }
 
     const SendCounters& counters() const { return counters_; }
 
 private:
     int fd_;
     std::vector<Address> peers_;
-    std::vector<mmsghdr> messages_;
+    std::vector<mmsghdr> messages_;    // one per peer, prepared once
+    std::vector<mmsghdr> batch_;       // the ones sent this time
+    std::unique_ptr<std::atomic<bool>[]> backed_off_;
+    std::vector<int64_t> last_presence_us_;  // per backed-off peer
     iovec iov_{};
     SendCounters counters_;
     uint64_t last_logged_errors_ = 0;

@@ -53,7 +53,7 @@ void MediaSender::send_presence(bool leaving) {
     m.video_muted = video_muted_;
     m.leaving = leaving;
     const auto packet = encode_peer_message(m, presence_cc_++);
-    fanout_.send(packet);
+    fanout_.send(packet, /*presence=*/true);
 }
 
 void MediaSender::run() {
@@ -85,7 +85,7 @@ void MediaSender::run() {
             }
             self_view_.publish(c.frame.get());
             // Coming back from mute: a clean picture at once rather than after a refresh cycle.
-            const bool refresh = video_was_muted;
+            const bool refresh = video_was_muted || refresh_requested_.exchange(false);
             video_was_muted = false;
             video_->encode(c.frame.get(), rel_us, c.wall_us, refresh, [this](AVPacket* p) {
                 muxer_->write_video(p);

@@ -32,6 +32,12 @@ public:
     void set_audio_muted(bool muted) { audio_muted_ = muted; }
     void set_video_muted(bool muted) { video_muted_ = muted; }
     bool audio_muted() const { return audio_muted_; }
+    // Any thread: the next video frame is a clean picture (an IDR) - a peer just joined or
+    // came back, and need not wait for a refresh cycle.
+    void request_refresh() { refresh_requested_ = true; }
+    // Any thread: see FanoutSender::set_backed_off.
+    void set_peer_backed_off(std::size_t peer, bool backed_off) { fanout_.set_backed_off(peer, backed_off); }
+    bool peer_backed_off(std::size_t peer) const { return fanout_.backed_off(peer); }
     bool video_muted() const { return video_muted_; }
 
     const SendCounters& counters() const { return fanout_.counters(); }
@@ -51,7 +57,7 @@ private:
     std::optional<AudioEncoder> audio_;
     std::unique_ptr<TsMuxer> muxer_;
     LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
-    std::atomic<bool> audio_muted_{false}, video_muted_{false};
+    std::atomic<bool> audio_muted_{false}, video_muted_{false}, refresh_requested_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
     int64_t origin_us_ = 0;
     std::string name_;

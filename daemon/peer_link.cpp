@@ -5,19 +5,32 @@
 
 namespace meshcall {
 
-PeerLink::PeerLink(const PeerEntry& entry, const VideoSettings& video)
+namespace {
+constexpr double kMinCost = 200;
+double bucket_rate(const Room& room) {
+    return 4.0 * (room.video.bitrate_kbps + room.audio.bitrate_kbps) * 1000 / 8;
+}
+}  // namespace
+
+PeerLink::PeerLink(const PeerEntry& entry, const Room& room)
     : name_(entry.name),
       address_(entry.address),
-      receiver_(std::make_unique<PeerReceiver>(entry.name, video)) {}
+      receiver_(std::make_unique<PeerReceiver>(entry.name, room.video)),
+      bucket_(bucket_rate(room), bucket_rate(room)) {}
 
-void PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
+bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
     ++datagrams_;
     bytes_ += bytes.size();
-    const bool silent_before = last_seen_us_ >= 0 && now_us - last_seen_us_ > kRestartAfterUs;
+    if (!bucket_.take(std::max<double>(kMinCost, double(bytes.size())), now_us)) {
+        ++rate_limited_;
+        return false;
+    }
+    const bool heard_again = last_seen_us_ < 0 || now_us - last_seen_us_ > kRestartAfterUs;
+    const bool silent_before = last_seen_us_ >= 0 && heard_again;
     last_seen_us_ = now_us;
     if (!is_ts_datagram(bytes)) {
         ++bad_datagrams_;
-        return;
+        return heard_again;
     }
     if (silent_before) {
         // Silence, then a stream again: most likely a restarted sender. A new demuxer picks
@@ -33,6 +46,7 @@ void PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
         left_ = m->leaving;  // a presence without the flag: it is back
     }
     receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}});
+    return heard_again;
 }
 
 void PeerLink::tick(int64_t now_us) {

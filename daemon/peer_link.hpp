@@ -9,6 +9,7 @@
 
 #include "config/room.hpp"
 #include "daemon/peer_receiver.hpp"
+#include "daemon/token_bucket.hpp"
 #include "protocol/ts_packet.hpp"
 
 namespace meshcall {
@@ -18,10 +19,11 @@ public:
     static constexpr int64_t kAbsentAfterUs = 3'000'000;   // DESIGN: absent after 3 s of silence
     static constexpr int64_t kRestartAfterUs = 1'000'000;  // silence, then data: a new stream
 
-    PeerLink(const PeerEntry& entry, const VideoSettings& video);
+    PeerLink(const PeerEntry& entry, const Room& room);
 
-    // A datagram from this peer's address, at monotonic time `now_us`.
-    void on_datagram(std::span<const uint8_t> bytes, int64_t now_us);
+    // A datagram from this peer's address, at monotonic time `now_us`. Returns true when the
+    // peer is heard again after a silence (a joiner, a restarted or reconnected sender).
+    bool on_datagram(std::span<const uint8_t> bytes, int64_t now_us);
     // Once a second: turns counters into rates.
     void tick(int64_t now_us);
 
@@ -41,6 +43,7 @@ public:
     uint64_t datagrams() const { return datagrams_; }
     uint64_t bytes() const { return bytes_; }
     uint64_t bad_datagrams() const { return bad_datagrams_; }
+    uint64_t rate_limited() const { return rate_limited_; }
     uint64_t queue_drops() const { return receiver_->queue().dropped(); }
     int64_t last_seen_us() const { return last_seen_us_; }
     double rx_kbps() const { return rx_kbps_; }
@@ -53,7 +56,10 @@ private:
     Address address_;
     std::unique_ptr<PeerReceiver> receiver_;
     ContinuityTracker cc_;
-    uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0;
+    uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0, rate_limited_ = 0;
+    // A flood from this (listed, maybe spoofed) address cannot starve the others or grow
+    // memory: four times the room's bitrate, each datagram costing at least 200 bytes.
+    TokenBucket bucket_;
     int64_t last_seen_us_ = -1;
     bool audio_muted_ = false, video_muted_ = false, left_ = false, is_meshcall_ = false;
     // For the per-second rates.

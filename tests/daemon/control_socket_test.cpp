@@ -76,7 +76,7 @@ TEST_CASE("malformed control requests get an error reply and the daemon keeps an
     CHECK((*s)["bad_requests"].get<int>() >= static_cast<int>(bad.size()));
 }
 
-TEST_CASE("a 1 MiB line is refused and dropped; the same connection stays usable") {
+TEST_CASE("a 1 MiB line is refused and dropped and the same connection stays usable") {
     TempDir dir;
     TestRoom room = make_room(dir, "long", {"alice", "bob"});
     Daemon alice(dir, room, "alice", {"--video", "none", "--audio", "none"});

@@ -1,0 +1,182 @@
+// Hostile input from a listed address: floods, malformed datagrams, an oversized picture, and
+// back-off from a silent peer. The call goes on for everyone else.
+#include <doctest/doctest.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <csignal>
+#include <thread>
+
+#include "tests/support/test_room.hpp"
+
+using namespace meshcall;
+using namespace meshcall::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+int bound_udp(int port) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void send_to(int fd, int port, const void* data, std::size_t size) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    (void)sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+}
+
+uint64_t frames(Daemon& d, const std::string& peer) { return d.peer(peer).value("video_frames", uint64_t{0}); }
+
+}  // namespace
+
+TEST_CASE("a garbage flood from a listed address is rate-limited: status stays quick, the others keep 90 % of their frames") {
+    TempDir dir;
+    TestRoom room = make_room(dir, "spoof", {"alice", "bob", "carol"});
+    Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(carol.wait_ready());
+    REQUIRE(wait_until([&] { return frames(alice, "carol") > 30; }, 10s));
+    // The attacker sends from bob's address (bob is not running): listed, so not dropped unseen.
+    int fd = bound_udp(room.port_of("bob"));
+    REQUIRE(fd >= 0);
+    std::atomic<bool> stop{false};
+    std::atomic<uint64_t> sent{0};
+    std::thread flood([&] {
+        uint8_t junk[1316];
+        for (std::size_t i = 0; i < sizeof junk; ++i) junk[i] = i % 188 == 0 ? 0x47 : uint8_t(i * 13);
+        const auto end = std::chrono::steady_clock::now() + 5s;
+        while (!stop && std::chrono::steady_clock::now() < end) {
+            for (int i = 0; i < 100; ++i, ++sent) send_to(fd, room.port_of("alice"), junk, 1 + (i * 97) % 1316);
+            std::this_thread::sleep_for(std::chrono::microseconds(500));
+        }
+    });
+    std::this_thread::sleep_for(1s);
+    const uint64_t f0 = frames(alice, "carol");
+    const auto t0 = std::chrono::steady_clock::now();
+    int slow = 0;
+    while (std::chrono::steady_clock::now() - t0 < 3s) {
+        const auto q = std::chrono::steady_clock::now();
+        if (!alice.status() || std::chrono::steady_clock::now() - q > 200ms) ++slow;
+        std::this_thread::sleep_for(100ms);
+    }
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const uint64_t f1 = frames(alice, "carol");
+    stop = true;
+    flood.join();
+    close(fd);
+    auto bob = alice.peer("bob");
+    INFO("flood datagrams " << sent.load() << "; carol fps during it " << double(f1 - f0) / seconds << "; " << bob.dump());
+    CHECK(slow == 0);
+    CHECK(double(f1 - f0) / seconds >= 27.0);
+    CHECK(bob["rate_limited"].get<uint64_t>() > sent.load() / 2);
+    CHECK(alice.process().running());
+}
+
+TEST_CASE("malformed datagrams from a listed peer are counted and dropped and the other peers do not notice") {
+    TempDir dir;
+    TestRoom room = make_room(dir, "junk", {"alice", "bob", "carol"});
+    Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(carol.wait_ready());
+    REQUIRE(wait_until([&] { return frames(alice, "carol") > 30; }, 10s));
+    int fd = bound_udp(room.port_of("bob"));
+    REQUIRE(fd >= 0);
+    std::vector<uint8_t> big(65507, 0x47), ts(188 * 3, 0xff), truncated(100, 0x47);
+    ts[0] = ts[188] = 0x47;
+    ts[376] = 0x48;  // wrong sync byte in the third packet
+    const int port = room.port_of("alice");
+    for (int i = 0; i < 20; ++i) {
+        send_to(fd, port, nullptr, 0);  // zero-length
+        send_to(fd, port, big.data(), big.size());
+        send_to(fd, port, ts.data(), ts.size());
+        send_to(fd, port, truncated.data(), truncated.size());
+        std::this_thread::sleep_for(5ms);
+    }
+    close(fd);
+    // Each is either refused by the rate limit (the 64 KiB ones soon are) or counted as bad.
+    const bool all_counted = wait_until(
+        [&] {
+            auto b = alice.peer("bob");
+            return b.value("bad_datagrams", 0) + b.value("rate_limited", 0) == 80;
+        },
+        3s);
+    INFO(alice.peer("bob").dump());
+    CHECK(all_counted);
+    CHECK(alice.peer("bob")["video_frames"] == 0);
+    CHECK(alice.peer("carol")["decode_errors"] == 0);
+    CHECK(alice.peer("carol")["video_fps"].get<double>() >= 27.0);
+}
+
+TEST_CASE("a stream whose pictures are far larger than the room's is refused and counted, the others unaffected") {
+    REQUIRE(have_program("ffmpeg"));
+    TempDir dir;
+    TestRoom room = make_room(dir, "huge", {"alice", "big", "carol"});
+    Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(carol.wait_ready());
+    REQUIRE(wait_until([&] { return alice.peer("carol").value("video_fps", 0.0) >= 27.0; }, 10s));
+    // 1920x1088 in a 320x240 room: over max_pixels (twice the room, at least 640x480).
+    Process big({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                 "color=c=white:s=1920x1088:r=10", "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-tune",
+                 "zerolatency", "-f", "mpegts",
+                 "udp://127.0.0.1:" + std::to_string(room.port_of("alice")) +
+                     "?localport=" + std::to_string(room.port_of("big")) + "&pkt_size=1316"},
+                dir.file("big.log"));
+    CHECK(wait_until([&] { return alice.peer("big").value("decode_errors", 0) > 5; }, 10s));
+    auto p = alice.peer("big");
+    INFO(p.dump());
+    CHECK(p["video_frames"] == 0);
+    CHECK(!p.contains("picture"));
+    CHECK(alice.peer("carol")["video_fps"].get<double>() >= 27.0);
+    CHECK(alice.process().running());
+}
+
+TEST_CASE("a peer silent for 10 s is backed off to presence only, and gets everything the moment it is heard") {
+    TempDir dir;
+    TestRoom room = make_room(dir, "backoff", {"alice", "bob"});
+    Daemon alice(dir, room, "alice");
+    REQUIRE(alice.wait_ready());
+    // bob never started: after 10 s alice sends him only a presence packet a second.
+    int listener = bound_udp(room.port_of("bob"));
+    REQUIRE(listener >= 0);
+    REQUIRE(wait_until([&] { return alice.peer("bob")["backed_off"] == true; }, 13s));
+    // Count what arrives at bob's address over 2 s.
+    std::this_thread::sleep_for(200ms);
+    char buf[2048];
+    while (recv(listener, buf, sizeof buf, MSG_DONTWAIT) > 0) {
+    }
+    int datagrams = 0;
+    const auto end = std::chrono::steady_clock::now() + 2s;
+    while (std::chrono::steady_clock::now() < end) {
+        if (recv(listener, buf, sizeof buf, MSG_DONTWAIT) > 0) ++datagrams;
+        else std::this_thread::sleep_for(5ms);
+    }
+    close(listener);
+    MESSAGE("datagrams to a backed-off peer in 2 s: " << datagrams);
+    CHECK(datagrams >= 1);
+    CHECK(datagrams <= 3);
+    // bob starts: alice resumes at once, and bob gets a clean picture quickly.
+    Daemon bob(dir, room, "bob");
+    REQUIRE(bob.wait_ready());
+    const auto t0 = std::chrono::steady_clock::now();
+    CHECK(wait_until([&] { return frames(bob, "alice") > 0; }, 2s));
+    MESSAGE("bob's first picture of alice after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()
+            << " ms");
+    CHECK(alice.peer("bob")["backed_off"] == false);
+}
