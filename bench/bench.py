@@ -8,20 +8,21 @@ deadline; everything started is stopped on exit (SIGTERM, then SIGKILL), and die
 Writes OUT/bench.json and OUT/bench.md (OUT = bench/out unless --out). See docs/benchmarks.md.
 """
 import argparse
-import ctypes
 import json
-import math
 import os
 import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from harness import (Control, CpuWindow, FrameCounter, NetCut, ProbeReader, Procs, die_with_parent, hist_delta,
+                     hist_summary, lat_summary_ms, log, percentile, wait_exit, wait_until)
+from report import missing_figures, report
 
 ROOT = Path(__file__).resolve().parent.parent
 IP_UDP_HEADER = 28          # bytes per datagram on the wire besides the UDP payload (IPv4)
@@ -29,227 +30,6 @@ PORT_SHIFT = 2000           # bench rooms = the example rooms on other ports (te
 STOCK_PORT = 44000          # stock receivers listen on 127.0.0.1:STOCK_PORT+k
 PAIR_PORT = 43380           # the 1 -> 1 room: sender, receiver, probe
 CUT_SECONDS = 2.0
-
-# ---------------------------------------------------------------- processes
-
-_libc = ctypes.CDLL("libc.so.6", use_errno=True)
-
-
-def _die_with_parent():
-    _libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG: no orphan outlives the harness
-
-
-class Procs:
-    """Everything the harness starts, so that all of it is stopped whatever happens."""
-
-    def __init__(self, logdir):
-        self.logdir = logdir
-        self.running = []
-
-    def start(self, name, argv, stdin=None, stdout=None):
-        log = open(self.logdir / f"{name}.log", "ab")
-        p = subprocess.Popen(argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                             stdout=stdout if stdout is not None else log, stderr=log,
-                             preexec_fn=_die_with_parent)
-        p.bench_name = name
-        self.running.append(p)
-        return p
-
-    def stop(self, procs=None, grace=3.0):
-        procs = [p for p in (procs if procs is not None else self.running)]
-        for p in procs:
-            if p.poll() is None:
-                for sig in (signal.SIGCONT, signal.SIGTERM):
-                    try:
-                        os.kill(p.pid, sig)
-                    except ProcessLookupError:
-                        pass
-        deadline = time.monotonic() + grace
-        for p in procs:
-            try:
-                p.wait(timeout=max(0.05, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait(timeout=5)
-        self.running = [p for p in self.running if p not in procs]
-
-
-def proc_cpu_seconds(pid):
-    """utime + stime of a process (all its threads), seconds; None once it is gone."""
-    try:
-        data = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    fields = data[data.rindex(")") + 2:].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def proc_memory_kb(pid):
-    """(VmHWM, Pss) in kB."""
-    hwm = pss = None
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                hwm = int(line.split()[1])
-        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
-            if line.startswith("Pss:"):
-                pss = int(line.split()[1])
-    except OSError:
-        pass
-    return hwm, pss
-
-
-class CpuWindow:
-    """CPU seconds per wall second of a set of processes over a window."""
-
-    def __init__(self, procs):
-        self.procs = list(procs)
-        self.t0 = time.monotonic()
-        self.c0 = [proc_cpu_seconds(p.pid) for p in self.procs]
-
-    def end(self):
-        t1 = time.monotonic()
-        c1 = [proc_cpu_seconds(p.pid) for p in self.procs]
-        if any(c is None for c in self.c0 + c1):
-            raise RuntimeError("a measured process ended during its window: "
-                               + ", ".join(p.bench_name for p, c in zip(self.procs, c1) if c is None))
-        mem = [proc_memory_kb(p.pid) for p in self.procs]
-        return {
-            "cores": sum(b - a for a, b in zip(self.c0, c1)) / (t1 - self.t0),
-            "seconds": t1 - self.t0,
-            "rss_mb": sum(m[0] or 0 for m in mem) / 1024,
-            "pss_mb": sum(m[1] or 0 for m in mem) / 1024,
-            "processes": len(self.procs),
-        }
-
-
-def wait_until(what, deadline_s, check, every=0.02):
-    """Polls check() until it returns something truthy; that value, or None at the deadline."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        v = check()
-        if v:
-            return v
-        time.sleep(every)
-    log(f"  ! gave up waiting for {what} after {deadline_s:.0f} s")
-    return None
-
-
-class NetCut:
-    """Drops matching UDP datagrams for a while with an nftables rule (a network cut that
-    neither end can see coming). Needs root; `available` says whether it works here."""
-    TABLE = "meshcall_bench"
-
-    def __init__(self):
-        self.available = self._nft("add table inet " + self.TABLE) and self._nft(
-            f"add chain inet {self.TABLE} input {{ type filter hook input priority 0 ; }}")
-        self.clear()
-
-    @staticmethod
-    def _nft(cmd):
-        try:
-            return subprocess.run(["nft", *cmd.split()], capture_output=True, timeout=10).returncode == 0
-        except (OSError, subprocess.TimeoutExpired):
-            return False
-
-    def cut(self, match, seconds):
-        """Drops datagrams matching `match` (nft syntax) for `seconds`; returns the monotonic
-        time the cut ended, or None when nftables is not usable."""
-        if not self.available or not self._nft(f"add rule inet {self.TABLE} input {match} drop"):
-            return None
-        time.sleep(seconds)
-        self.clear()
-        return time.monotonic()
-
-    def clear(self):
-        self._nft(f"flush chain inet {self.TABLE} input")
-
-    def remove(self):
-        self._nft(f"delete table inet {self.TABLE}")
-
-
-def log(msg):
-    print(msg, file=sys.stderr, flush=True)
-
-
-# ---------------------------------------------------------------- meshcalld control socket
-
-class Control:
-    def __init__(self, path, deadline_s=10.0):
-        self.path = str(path)
-        self.sock = None
-        self.buf = b""
-        end = time.monotonic() + deadline_s
-        while True:
-            try:
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-                s.settimeout(2.0)
-                s.connect(self.path)
-                self.sock = s
-                return
-            except OSError:
-                s.close()
-                if time.monotonic() > end:
-                    raise RuntimeError(f"no control socket at {self.path}")
-                time.sleep(0.01)
-
-    def status(self, histogram=False):
-        req = {"cmd": "status"}
-        if histogram:
-            req["histogram"] = True
-        self.sock.sendall((json.dumps(req) + "\n").encode())
-        while b"\n" not in self.buf:
-            chunk = self.sock.recv(1 << 16)
-            if not chunk:
-                raise RuntimeError("control socket closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\n", 1)
-        reply = json.loads(line)
-        if not reply.get("ok"):
-            raise RuntimeError(f"status failed: {reply}")
-        return reply
-
-    def peers(self, histogram=False):
-        return {p["name"]: p for p in self.status(histogram)["peers"]}
-
-    def close(self):
-        if self.sock:
-            self.sock.close()
-
-
-# ---------------------------------------------------------------- statistics
-
-def percentile(samples, q):
-    if not samples:
-        return None
-    s = sorted(samples)
-    return s[max(0, math.ceil(q * len(s)) - 1)]
-
-
-def hist_percentile(hist, q):
-    """Percentile of a 1 ms histogram (last bucket: >= its value), as the bucket's middle."""
-    total = sum(hist)
-    if total == 0:
-        return None
-    need, acc = q * total, 0
-    for i, c in enumerate(hist):
-        acc += c
-        if acc >= need:
-            return float(i) + 0.5 if i < len(hist) - 1 else float(i)
-    return float(len(hist) - 1)
-
-
-def lat_summary_ms(samples_us):
-    v = [s / 1000 for s in samples_us]
-    return {"p50": percentile(v, 0.5), "p95": percentile(v, 0.95), "p99": percentile(v, 0.99),
-            "frames": len(v)}
-
-
-def ratio(a, b):
-    if a is None or b is None or b == 0:
-        return None
-    return a / b
-
 
 # ---------------------------------------------------------------- the bench
 
@@ -372,7 +152,6 @@ class Bench:
         src = lambda d: ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", self.video_graph_fast, "-t", str(d),
                          "-f", "rawvideo", "-"]
         f = {}
-        log("floor: encode and decode, single-threaded")
         f["encode_video"] = per_second(lambda d: (src(d), ["-threads", "1", *raw, *venc, "-f", "null", "-"]))
         f["encode_audio"] = per_second(lambda d: (None, ["-f", "lavfi", "-i", self.audio_graph_fast, "-t", str(d),
                                                          *aenc, "-f", "null", "-"]))
@@ -474,7 +253,6 @@ class Bench:
             r.update(win.end())
             r["png_written"] = png.exists() and time.time() - png.stat().st_mtime < 3
             ctl.close()
-            self.procs.stop()
             return r
 
         s0, rx0 = ctl.peers(), self.replay_rx(reps, tag)
@@ -515,7 +293,6 @@ class Bench:
                                     ctl.peers()[names[0]]["video_frames"] > before else None)
         r["recovery_s"] = back - t_end if back else None
         ctl.close()
-        self.procs.stop()
         return r
 
     def meshcall_latency(self, room, n_real, tag, window):
@@ -524,7 +301,8 @@ class Bench:
         me = room["peers"][0]
         n = len(room["peers"])
         d = self.start_meshcalld(room, 0, tag)
-        senders = [self.start_meshcalld(room, i, tag) for i in range(1, 1 + n_real)]
+        for i in range(1, 1 + n_real):
+            self.start_meshcalld(room, i, tag)
         self.start_replayers(room, list(range(1 + n_real, n)), lambda k, p: f"{me['host']}:{me['port']}", tag)
         ctl = Control(d.control_path)
         real = [room["peers"][i]["name"] for i in range(1, 1 + n_real)]
@@ -534,21 +312,16 @@ class Bench:
         h0 = ctl.peers(histogram=True)
         time.sleep(window)
         h1 = ctl.peers(histogram=True)
-        hist = [0] * len(h0[real[0]]["latency_histogram_ms"])
-        for x in real:
-            for i, (a, b) in enumerate(zip(h0[x]["latency_histogram_ms"], h1[x]["latency_histogram_ms"])):
-                hist[i] += b - a
+        deltas = [hist_delta(h0[x]["latency_histogram_ms"], h1[x]["latency_histogram_ms"]) for x in real]
         ctl.close()
-        self.procs.stop()
-        return {"p50": hist_percentile(hist, 0.5), "p95": hist_percentile(hist, 0.95),
-                "p99": hist_percentile(hist, 0.99), "frames": sum(hist), "senders": n_real,
+        return {**hist_summary([sum(col) for col in zip(*deltas)]), "senders": n_real,
                 "method": "in-band SEI capture stamp, 1 ms histogram (bucket middles)"}
 
-    def pair_room(self, third="carol"):
+    def pair_room(self):
         doc = {"room": "bench-pair", "video": self.rooms[self.ns[-1]]["doc"]["video"],
                "audio": self.rooms[self.ns[-1]]["doc"]["audio"],
                "peers": [{"name": x, "host": "127.0.0.1", "port": PAIR_PORT + i}
-                         for i, x in enumerate(["alice", "bob", third])]}
+                         for i, x in enumerate(["alice", "bob", "carol"])]}
         path = self.work / "room-pair.json"
         path.write_text(json.dumps(doc, indent=1))
         return {"path": path, "doc": doc, "peers": doc["peers"]}
@@ -557,29 +330,22 @@ class Bench:
         """1 -> 1: a real meshcalld sender and receiver (plus a probe as a third peer, which counts
         the sender's bytes on the wire against its codec payload)."""
         room = self.pair_room()
-        alice, bob, carol = room["peers"]
-        log("1 -> 1: meshcalld -> meshcalld")
+        alice, _, carol = room["peers"]
         probe_out = self.work / "pair-probe.out"
         probe = self.procs.start("pair-probe", [self.probe_bin, "--udp", f"{carol['host']}:{carol['port']}",
                                                 "--from", f"{alice['host']}:{alice['port']}",
                                                 "--seconds", str(self.w_lat)], stdout=open(probe_out, "w"))
         recv = self.start_meshcalld(room, 1, "pair")
-        send = self.start_meshcalld(room, 0, "pair")
+        self.start_meshcalld(room, 0, "pair")
         ctl = Control(recv.control_path)
         wait_until("alice's first picture", 10, lambda: ctl.peers()["alice"]["video_frames"] > 0)
         time.sleep(1)
         h0 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
         time.sleep(self.w_lat)
         h1 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
-        hist = [b - a for a, b in zip(h0, h1)]
+        lat = hist_summary(hist_delta(h0, h1))
         ctl.close()
-        try:
-            probe.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-        self.procs.stop()
-        lat = {"p50": hist_percentile(hist, 0.5), "p95": hist_percentile(hist, 0.95),
-               "p99": hist_percentile(hist, 0.99), "frames": sum(hist)}
+        wait_exit(probe, 15)
         wire = None
         m = re.search(r"summary seconds=([\d.]+) datagrams=(\d+) bytes=(\d+) video_es=(\d+) audio_es=(\d+)",
                       probe_out.read_text())
@@ -596,8 +362,7 @@ class Bench:
         its test pattern -> a real meshcalld (SEI stamp) and a probe that decodes the way meshcalld
         does and reads both the pixel code and the SEI stamp of every frame."""
         room = self.pair_room()
-        alice, bob, carol = room["peers"]
-        log("agreement: pixel code vs meshcall's capture stamp")
+        alice, _, carol = room["peers"]
         probe_out = self.work / "agree-probe.out"
         probe = self.procs.start("agree-probe", [self.probe_bin, "--udp", f"{carol['host']}:{carol['port']}",
                                                  "--from", f"{alice['host']}:{alice['port']}",
@@ -609,13 +374,9 @@ class Bench:
         h0 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
         time.sleep(self.w_agree)
         h1 = ctl.peers(histogram=True)["alice"]["latency_histogram_ms"]
-        hist = [b - a for a, b in zip(h0, h1)]
+        meshcalld_hist = hist_delta(h0, h1)
         ctl.close()
-        try:
-            probe.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-        self.procs.stop()
+        wait_exit(probe, 15)
         pix, stamp, diff, unread = [], [], [], 0
         for line in probe_out.read_text().splitlines():
             f = line.split()
@@ -633,8 +394,7 @@ class Bench:
             "stamp_minus_pixel_ms": {"p50": percentile(diff, 0.5) / 1000 if diff else None,
                                      "min": min(diff) / 1000 if diff else None,
                                      "max": max(diff) / 1000 if diff else None},
-            "meshcalld_stamp_ms": {"p50": hist_percentile(hist, 0.5), "p95": hist_percentile(hist, 0.95),
-                                   "p99": hist_percentile(hist, 0.99), "frames": sum(hist)},
+            "meshcalld_stamp_ms": hist_summary(meshcalld_hist),
             "unreadable_frames": unread,
         }
 
@@ -706,7 +466,6 @@ class Bench:
         r["pss_mb"] = r["sender"]["pss_mb"] + r["receivers"]["pss_mb"]
         secs = r["receivers"]["seconds"]
         r["upload_wire_kbps"] = ((rx1[0] - rx0[0]) + IP_UDP_HEADER * (rx1[1] - rx0[1])) * 8 / 1000 / secs
-        self.procs.stop()
         return r
 
     def stock_latency(self, room, n_receivers, tag, window):
@@ -720,7 +479,7 @@ class Bench:
             self.stock_receiver(k, tag)
         self.stock_sender(room, [f"127.0.0.1:{STOCK_PORT + k}" for k in range(1, n_receivers + 1)], tag, coded=True)
         time.sleep(1.5)
-        t0, t0_wall = time.monotonic(), time.time()
+        t0_wall = time.time()
         r1 = self.stock_receiver(1, tag, ["-map", "0:v", "-c:v", "rawvideo", "-threads", "1", "-pix_fmt", "yuv420p",
                                           "-f", "rawvideo", "-"], stdout=subprocess.PIPE)
         self.procs.start(f"{tag}-probe", [self.probe_bin, "--raw", f"{w}x{h}"], stdin=r1.stdout,
@@ -741,93 +500,52 @@ class Bench:
             t_end_wall = time.time() - (time.monotonic() - t_end)
             back = wait_until("a clean stock picture after the cut", 15, lambda: reader.first_clean(t_end_wall))
             out["recovery_s"] = back - t_end_wall if back else None
-        self.procs.stop()
         out["method"] = "pixel code, ffmpeg receiver -> rawvideo pipe (-threads 1) -> probe"
         return out
 
     # -- the whole run
 
+    def phase(self, what, fn, *args, **kw):
+        """Runs one phase; a failure is recorded (and fails the run) but the other phases go on."""
+        log(what)
+        try:
+            return fn(*args, **kw)
+        except Exception as e:  # noqa: BLE001 -- any failure of a phase is the harness's to report
+            self.results.setdefault("errors", []).append(f"{what}: {type(e).__name__}: {e}")
+            log(f"  ! {what}: {type(e).__name__}: {e}")
+            return None
+        finally:
+            self.procs.stop()
+
     def run(self):
         t_begin = time.monotonic()
         self.prepare()
-        self.results["floor"] = self.floor()
-        lat1, wire1 = self.meshcall_pair()
-        self.results["pair"] = {"meshcall_latency_ms": lat1, "meshcall_own_stream_wire": wire1}
-        self.results["agreement"] = self.agreement()
+        self.results["floor"] = self.phase("floor: encode and decode, single-threaded", self.floor) or {}
+        lat1, wire1 = self.phase("1 -> 1: meshcalld -> meshcalld", self.meshcall_pair) or ({}, None)
+        pair = self.results["pair"] = {"meshcall_latency_ms": lat1, "meshcall_own_stream_wire": wire1}
+        self.results["agreement"] = self.phase("agreement: pixel code vs meshcall's capture stamp", self.agreement)
         if not self.quick:
-            log("1 -> 1: stock ffmpeg -> ffmpeg")
-            self.results["pair"]["stock_latency_ms"] = self.stock_latency(self.pair_room(), 1, "spair", self.w_lat)
+            pair["stock_latency_ms"] = self.phase("1 -> 1: stock ffmpeg -> ffmpeg", self.stock_latency,
+                                                  self.pair_room(), 1, "spair", self.w_lat)
         for n in self.ns:
-            r = {"floor": self.floor(n)}
-            log(f"N={n}: meshcalld among {n - 1} replayers")
-            r["meshcall"] = self.meshcall_call(n)
-            log(f"N={n}: latency in the call (2 real meshcalld senders)")
-            r["meshcall"]["latency_ms"] = self.meshcall_latency(self.rooms[n], 2, f"l{n}", self.w_lat)
+            r = self.results["per_n"][n] = {}
+            r["floor"] = self.phase(f"N={n}: floor", self.floor, n) or {}
+            r["meshcall"] = self.phase(f"N={n}: meshcalld among {n - 1} replayers", self.meshcall_call, n) or {}
+            r["meshcall"]["latency_ms"] = self.phase(f"N={n}: latency in the call (2 real meshcalld senders)",
+                                                     self.meshcall_latency, self.rooms[n], 2, f"l{n}", self.w_lat)
             if self.has_snapshot:
-                log(f"N={n}: meshcalld among {n - 1} replayers, rendering the grid to a PNG every second")
-                r["meshcall_snapshot"] = self.meshcall_call(n, snapshot=True)
-            log(f"N={n}: stock ffmpeg (tee + {n - 1} ffmpeg receivers)")
-            r["stock_ffmpeg"] = self.stock_call(n, "ffmpeg")
-            log(f"N={n}: stock latency (tee + {n - 1} ffmpeg receivers, pixel code)")
-            r["stock_ffmpeg"]["latency_ms"] = self.stock_latency(self.rooms[n], n - 1, f"sl{n}", self.w_lat)
+                r["meshcall_snapshot"] = self.phase(
+                    f"N={n}: meshcalld among {n - 1} replayers, rendering the grid to a PNG every second",
+                    self.meshcall_call, n, snapshot=True)
+            r["stock_ffmpeg"] = self.phase(f"N={n}: stock ffmpeg (tee + {n - 1} ffmpeg receivers)",
+                                           self.stock_call, n, "ffmpeg") or {}
+            r["stock_ffmpeg"]["latency_ms"] = self.phase(
+                f"N={n}: stock latency (tee + {n - 1} ffmpeg receivers, pixel code)",
+                self.stock_latency, self.rooms[n], n - 1, f"sl{n}", self.w_lat)
             if self.have_mpv and not self.quick:
-                log(f"N={n}: stock mpv (tee + {n - 1} mpv receivers)")
-                r["stock_mpv"] = self.stock_call(n, "mpv")
-            self.results["per_n"][n] = r
+                r["stock_mpv"] = self.phase(f"N={n}: stock mpv (tee + {n - 1} mpv receivers)",
+                                            self.stock_call, n, "mpv")
         self.results["elapsed_s"] = time.monotonic() - t_begin
-
-
-class FrameCounter:
-    """The frame count of an ffmpeg -progress file, read incrementally."""
-
-    def __init__(self, path):
-        self.path, self.pos, self.last = Path(path), 0, 0
-
-    def frames(self):
-        try:
-            with open(self.path) as f:
-                f.seek(self.pos)
-                data = f.read()
-                self.pos = f.tell()
-        except OSError:
-            return self.last
-        for m in re.finditer(r"^frame=(\d+)", data, re.M):
-            self.last = int(m.group(1))
-        return self.last
-
-
-class ProbeReader:
-    """The probe's lines ("WALL_US AGE_US" or "WALL_US -"), read incrementally."""
-
-    def __init__(self, path):
-        self.path, self.pos, self.frames = Path(path), 0, []
-
-    def _read(self):
-        try:
-            with open(self.path) as f:
-                f.seek(self.pos)
-                data = f.read()
-        except OSError:
-            return
-        end = data.rfind("\n") + 1
-        self.pos += len(data[:end].encode())
-        for line in data[:end].splitlines():
-            f = line.split()
-            if len(f) == 2 and f[0].isdigit():
-                self.frames.append((int(f[0]) / 1e6, None if f[1] == "-" else int(f[1])))
-
-    def first_clean(self, after_wall):
-        """Wall time of the first picture after `after_wall` whose code reads and is fresh."""
-        self._read()
-        for t, age in self.frames:
-            if t > after_wall and age is not None and 0 <= age < 1_000_000:
-                return t
-        return None
-
-    def window(self, t_from, t_to):
-        self._read()
-        inside = [age for t, age in self.frames if t_from <= t <= t_to]
-        return [a for a in inside if a is not None], sum(1 for a in inside if a is None)
 
 
 def run_ffmpeg(args):
@@ -844,7 +562,7 @@ def benchmark_cpu(cmds):
     """CPU seconds (utime + stime) that ffmpeg -benchmark reports for the last command of a pipe."""
     src, args = cmds
     feeder = subprocess.Popen(src, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                              preexec_fn=_die_with_parent) if src else None
+                              preexec_fn=die_with_parent) if src else None
     try:
         p = subprocess.run(["ffmpeg", "-hide_banner", "-nostats", "-benchmark", *args],
                            stdin=feeder.stdout if feeder else subprocess.DEVNULL, capture_output=True,
@@ -871,163 +589,6 @@ def machine():
             "os": (Path("/etc/debian_version").read_text().strip() if Path("/etc/debian_version").exists() else "?"),
             "ffmpeg": version(["ffmpeg", "-version"]),
             "mpv": version(["sh", "-c", "mpv --version 2>/dev/null || true"]) or None}
-
-
-# ---------------------------------------------------------------- the report
-
-def fmt(v, digits=1, unit=""):
-    if v is None:
-        return "—"
-    if isinstance(v, float):
-        return f"{v:.{digits}f}{unit}"
-    return f"{v}{unit}"
-
-
-def fmt_ratio(v):
-    return "—" if v is None else (f"{v:.2f}×" if v < 10 else f"{v:.0f}×")
-
-
-def report(res):
-    fl = res.get("floor", {})
-    rows = []
-
-    def row(figure, n, mesh, stock, mpv, floor, target, met, digits=1, unit=""):
-        rows.append([figure, n, fmt(mesh, digits), fmt(stock, digits), fmt(mpv, digits), fmt(floor, digits),
-                     fmt_ratio(ratio(mesh, stock)), fmt_ratio(ratio(mesh, floor)), target,
-                     "—" if met is None else ("yes" if met else "**no**")])
-
-    pair = res.get("pair", {})
-    ml, sl = pair.get("meshcall_latency_ms", {}), pair.get("stock_latency_ms", {})
-    for q, tgt in (("p50", 10), ("p95", None), ("p99", 25)):
-        row(f"latency {q}, ms", "1→1", ml.get(q), sl.get(q), None, fl.get("latency_ms") if q == "p50" else None,
-            f"≤ {tgt}" if tgt else "", (ml.get(q) <= tgt) if (tgt and ml.get(q) is not None) else None)
-    per_n = res.get("per_n", {})
-    for key in ("latency", "join", "recovery", "cpu", "rss", "overhead", "upload"):
-        for n, r in per_n.items():
-            m, s, v = r.get("meshcall", {}), r.get("stock_ffmpeg", {}), r.get("stock_mpv", {})
-            fl = r.get("floor") or res.get("floor", {})
-            if key == "latency":
-                for q, tgt in (("p50", 10), ("p95", None), ("p99", 25)):
-                    x = m.get("latency_ms", {}).get(q)
-                    row(f"latency {q}, ms", n, x, s.get("latency_ms", {}).get(q), None,
-                        fl.get("latency_ms") if q == "p50" else None, f"≤ {tgt}" if tgt else "",
-                        (x <= tgt) if (tgt and x is not None) else None)
-            elif key == "join":
-                x = m.get("join_s", {}).get("max")
-                row("first picture of every peer after joining, s", n, x, s.get("latency_ms", {}).get("join_s"), None,
-                    fl.get("refresh_period_s"), "≤ 1", None if x is None else x <= 1.0, 2)
-            elif key == "recovery":
-                x = m.get("recovery_s")
-                row("first picture after a 2 s cut, s", n, x, s.get("latency_ms", {}).get("recovery_s"), None,
-                    fl.get("refresh_period_s"), "", None, 2)
-            elif key == "cpu":
-                x, f = m.get("cores"), fl.get("cores", {}).get(n)
-                row("CPU, cores", n, x, s.get("cores"), v.get("cores"), f, "≤ 1.25 × floor",
-                    None if (x is None or f is None) else x <= 1.25 * f, 3)
-                x = r.get("meshcall_snapshot", {}).get("cores")
-                row("CPU, cores, with a grid snapshot (PNG) each second", n, x, s.get("cores"), v.get("cores"), f,
-                    "≤ 1.25 × floor", None if (x is None or f is None) else x <= 1.25 * f, 3)
-            elif key == "rss":
-                for label, d in (("peak RSS, MB", m), ("peak RSS, MB, with a grid snapshot each second",
-                                                      r.get("meshcall_snapshot", {}))):
-                    x = d.get("rss_mb")
-                    row(label, n, x, s.get("rss_mb"), v.get("rss_mb"), None, "≤ 150",
-                        None if x is None else x <= 150, 0)
-            elif key == "overhead":
-                x = m.get("wire", {}).get("overhead_vs_codec_pct")
-                row("wire overhead over codec payload (1 Mbit/s streams received), %", n, x, None, None, 0.0,
-                    "≤ 6", None if x is None else x <= 6)
-            elif key == "upload":
-                row("upload, kbit/s on the wire", n, m.get("wire", {}).get("upload_wire_kbps"),
-                    s.get("upload_wire_kbps"), v.get("upload_wire_kbps"), None, "", None, 0)
-    head = ["figure (one participant)", "N", "meshcall", "stock ffmpeg", "stock mpv", "floor",
-            "meshcall ÷ stock", "meshcall ÷ floor", "target", "met"]
-    md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    md += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
-
-    # Details: where the stock figures come from, the floor's parts, the wire, the agreement.
-    det = ["", "| N | stock sender cores | stock receivers cores | stock sender RSS MB | stock receivers RSS MB "
-               "| stock PSS MB | meshcall PSS MB | mpv receivers cores | mpv receivers RSS MB |",
-           "|---|---|---|---|---|---|---|---|---|"]
-    for n, r in per_n.items():
-        s, m, v = r.get("stock_ffmpeg", {}), r.get("meshcall", {}), r.get("stock_mpv", {})
-        g = lambda d, a, b, dg=3: fmt(d.get(a, {}).get(b), dg)
-        det.append(f"| {n} | {g(s, 'sender', 'cores')} | {g(s, 'receivers', 'cores')} | {g(s, 'sender', 'rss_mb', 0)} "
-                   f"| {g(s, 'receivers', 'rss_mb', 0)} | {fmt(s.get('pss_mb'), 0)} | {fmt(m.get('pss_mb'), 0)} "
-                   f"| {g(v, 'receivers', 'cores')} | {g(v, 'receivers', 'rss_mb', 0)} |")
-    det += ["", "| N | rx per peer, payload kbit/s | rx per peer, wire kbit/s | configured | codec payload "
-                "| over configured | meshcall tx per peer, kbit/s | lost TS packets | decode errors | min fps |",
-            "|---|---|---|---|---|---|---|---|---|---|"]
-    for n, r in per_n.items():
-        w, h = r.get("meshcall", {}).get("wire", {}), r.get("meshcall", {}).get("health", {})
-        det.append(f"| {n} | {fmt(w.get('rx_payload_kbps_per_peer'))} | {fmt(w.get('rx_wire_kbps_per_peer'))} "
-                   f"| {fmt(w.get('configured_kbps'))} | {fmt(w.get('codec_payload_kbps'))} "
-                   f"| {fmt(w.get('overhead_vs_configured_pct'), 1, ' %')} | {fmt(w.get('tx_kbps_per_peer'))} "
-                   f"| {fmt(h.get('lost_packets'))} | {fmt(h.get('decode_errors'))} | {fmt(h.get('video_fps_min'))} |")
-    ow = pair.get("meshcall_own_stream_wire") or {}
-    det += ["", f"meshcalld's own stream (its test pattern, 1 → 1): {fmt(ow.get('wire_kbps'))} kbit/s on the wire "
-                f"for {fmt(ow.get('codec_payload_kbps'))} kbit/s of codec payload "
-                f"({fmt(ow.get('overhead_vs_codec_pct'), 1, ' %')} overhead, "
-                f"{fmt(ow.get('datagrams_per_s'), 0)} datagrams/s)."]
-    parts = ("encode_video", "encode_audio", "decode_video", "decode_audio", "test_pattern_source",
-             "decode_interleaved_per_stream")
-    det += ["", "Floor parts, CPU seconds per second of media, one thread (the last column: N-1 streams decoded "
-                "in turn by one process, per stream; not in the floor):", "",
-            "| N | " + " | ".join(p.replace("_", " ") for p in parts)
-            + " | floor, cores | the same, decodes interleaved | meshcall ÷ that | latency floor, ms |",
-            "|---|" + "---|" * (len(parts) + 4)]
-    for n, r in per_n.items():
-        f = r.get("floor", {})
-        det.append(f"| {n} | " + " | ".join(fmt(f.get(p), 4) for p in parts)
-                   + f" | {fmt(f.get('cores', {}).get(n), 3)} | {fmt(f.get('cores_interleaved'), 3)} "
-                   f"| {fmt_ratio(ratio(r.get('meshcall', {}).get('cores'), f.get('cores_interleaved')))} "
-                   f"| {fmt(f.get('latency_ms'), 2)} |")
-    a = res.get("agreement", {})
-    if a:
-        det += ["", "Agreement of the two latency methods (meshcall's send path with the pixel code burnt into its "
-                    "test pattern, same frames):",
-                "", "| method | p50 ms | p95 ms | p99 ms | frames |", "|---|---|---|---|---|"]
-        for label, key in (("pixel code, read by the probe (decodes like meshcalld)", "probe_pixel_ms"),
-                           ("SEI capture stamp, read by the probe", "probe_stamp_ms"),
-                           ("SEI capture stamp, meshcalld's histogram", "meshcalld_stamp_ms")):
-            d = a.get(key, {})
-            det.append(f"| {label} | {fmt(d.get('p50'), 2)} | {fmt(d.get('p95'), 2)} | {fmt(d.get('p99'), 2)} "
-                       f"| {fmt(d.get('frames'))} |")
-        d = a.get("stamp_minus_pixel_ms", {})
-        det.append(f"\nPer frame, stamp latency − pixel latency: median {fmt(d.get('p50'), 2)} ms "
-                   f"(min {fmt(d.get('min'), 2)}, max {fmt(d.get('max'), 2)}); unreadable codes: "
-                   f"{a.get('unreadable_frames')}.")
-    m = res.get("machine", {})
-    head = [f"Machine: {m.get('nproc')} × {m.get('cpu')}, Linux {m.get('kernel')}, Debian {m.get('os')}; "
-            f"{m.get('ffmpeg')}; {m.get('mpv') or 'no mpv'}.",
-            f"Command: `{res.get('command')}` ({fmt(res.get('elapsed_s'), 0)} s; windows: CPU "
-            f"{res['windows_s']['cpu']} s, latency {res['windows_s']['latency']} s).", ""]
-    return "\n".join(head + md + det) + "\n"
-
-
-def missing_figures(res):
-    """Names of figures the run failed to produce (the harness is broken if any)."""
-    miss = []
-    need = {"pair.meshcall_latency_ms.p50": ("pair", "meshcall_latency_ms", "p50"),
-            "agreement.probe_pixel_ms.p50": ("agreement", "probe_pixel_ms", "p50"),
-            "agreement.meshcalld_stamp_ms.p50": ("agreement", "meshcalld_stamp_ms", "p50"),
-            "floor.latency_ms": ("floor", "latency_ms")}
-    for n, r in res.get("per_n", {}).items():
-        for path in (("meshcall", "cores"), ("meshcall", "rss_mb"), ("meshcall", "join_s", "max"),
-                     ("meshcall", "recovery_s"), ("meshcall", "latency_ms", "p50"),
-                     ("meshcall", "wire", "overhead_vs_codec_pct"), ("stock_ffmpeg", "cores"),
-                     ("stock_ffmpeg", "latency_ms", "join_s"), ("stock_ffmpeg", "latency_ms", "recovery_s"),
-                     ("stock_ffmpeg", "latency_ms", "p50")):
-            if not res.get("netcut") and path[-1] == "recovery_s":
-                continue  # no nftables here: the cut cannot be made
-            need[f"N={n} " + ".".join(path)] = ("per_n", n) + path
-    for name, path in need.items():
-        d = res
-        for k in path:
-            d = d.get(k) if isinstance(d, dict) else None
-        if d is None:
-            miss.append(name)
-    return miss
 
 
 def main():
@@ -1069,7 +630,7 @@ def main():
     log(f"wrote {out / 'bench.json'} and {out / 'bench.md'}")
     if res["missing"]:
         log("figures missing: " + ", ".join(res["missing"]))
-    if failed or (args.check and res["missing"]):
+    if failed or res.get("errors") or (args.check and res["missing"]):
         return 1
     return 0
 

@@ -7,6 +7,20 @@
 
 namespace meshcall {
 
+namespace {
+// True when the current OpenGL context renders in software (Mesa llvmpipe/softpipe, swrast).
+bool software_gl() {
+    using GetString = const unsigned char* (*)(unsigned);
+    constexpr unsigned kGlRenderer = 0x1F01;
+    auto get = reinterpret_cast<GetString>(SDL_GL_GetProcAddress("glGetString"));
+    const unsigned char* name = get ? get(kGlRenderer) : nullptr;
+    if (!name) return false;
+    const std::string r(reinterpret_cast<const char*>(name));
+    return r.find("llvmpipe") != std::string::npos || r.find("softpipe") != std::string::npos ||
+           r.find("Software") != std::string::npos || r.find("swrast") != std::string::npos;
+}
+}  // namespace
+
 Viewer::Viewer(const GridStateSlot& grid, Actions actions, const std::string& font_path)
     : grid_(grid), actions_(std::move(actions)) {
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
@@ -20,7 +34,16 @@ Viewer::Viewer(const GridStateSlot& grid, Actions actions, const std::string& fo
     // The GPU when there is one, else SDL's software renderer; scaling is the renderer's job.
     SDL_SetHint(SDL_HINT_RENDER_SCALE_QUALITY, "linear");
     renderer_.reset(SDL_CreateRenderer(window_.get(), -1, SDL_RENDERER_ACCELERATED));
-    if (!renderer_) renderer_.reset(SDL_CreateRenderer(window_.get(), -1, SDL_RENDERER_SOFTWARE));
+    if (renderer_ && software_gl() && !SDL_GetHint(SDL_HINT_RENDER_DRIVER)) {
+        // OpenGL on a software rasterizer (Mesa llvmpipe: no GPU, e.g. under Xvfb) is slower
+        // than SDL's own software renderer for a 2D grid, and misdraws; use SDL's.
+        spdlog::info("window: no GPU (software OpenGL); using SDL's software renderer");
+        renderer_.reset();
+        // SDL keeps the GL context on the window: a fresh window for the software renderer.
+        window_.reset(SDL_CreateWindow("meshcall", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 720,
+                                       SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI));
+    }
+    if (!renderer_ && window_) renderer_.reset(SDL_CreateRenderer(window_.get(), -1, SDL_RENDERER_SOFTWARE));
     if (!renderer_) {
         window_.reset();
         SDL_QuitSubSystem(SDL_INIT_VIDEO);

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <csignal>
 #include <thread>
 
@@ -151,29 +152,58 @@ TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snap
     Process xvfb({"Xvfb", disp, "-screen", "0", "1280x720x24", "-nolisten", "tcp"}, dir.file("xvfb.log"));
     REQUIRE(wait_until([&] { return access(("/tmp/.X11-unix/X" + std::to_string(display)).c_str(), F_OK) == 0; }, 10s));
     TestRoom room = make_room(dir, "window", {"alice", "bob", "carol"});
-    // alice with a window (and SDL's dummy sound driver); the others headless.
-    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--video", "test", "--audio", "tone",
+    // alice with a window (and SDL's dummy sound driver), sending nothing: her own tile is the
+    // "video off" placeholder, the others' tiles their colours. Under the sanitizers this one
+    // process unwinds the fast way (Mesa's start-up is too slow otherwise) and skips the leak
+    // check: libX11, D-Bus and the GL driver SDL unloads at exit keep allocations LSan cannot
+    // attribute. The code it shares with headless calls is leak-checked everywhere else.
+    std::vector<std::string> env = {"DISPLAY=" + disp, "SDL_AUDIODRIVER=dummy"};
+    if (const char* asan = std::getenv("ASAN_OPTIONS"))
+        env.push_back(std::string("ASAN_OPTIONS=") + asan + ":fast_unwind_on_malloc=1:detect_leaks=0");
+    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--video", "none", "--audio", "none",
                    "--control", dir.file("alice.sock"), "--profile", dir.file("none.json"), "--snapshot",
                    dir.file("alice.png"), "--snapshot-every", "0.3", "-v"},
-                  dir.file("alice.log"), {"DISPLAY=" + disp, "SDL_AUDIODRIVER=dummy"});
+                  dir.file("alice.log"), env);
     Daemon bob(dir, room, "bob"), carol(dir, room, "carol");
     REQUIRE(bob.wait_ready());
     REQUIRE(carol.wait_ready());
+    INFO(read_file(dir.file("alice.log")));
+    const auto rects = layout_grid(3, kW, kH, 320, 240);
+    auto shows_call = [&](const Image& img, std::string& why) {
+        if (!img.ok()) {
+            why = "not a 1280x720 picture";
+            return false;
+        }
+        const Rect& a = rects[0];
+        const Rgb placeholder = img.at(a.x + a.w / 2, a.y + a.h * 35 / 100);
+        if (!near(placeholder, {48, 48, 56}, 6)) {
+            why = "alice's tile shows " + show(placeholder) + ", not the placeholder";
+            return false;
+        }
+        for (int i = 1; i < 3; ++i) {
+            const Rect& r = rects[std::size_t(i)];
+            const Rgb got = img.at(r.x + r.w / 2, r.y + r.h / 2);
+            if (!near(got, participant_colour(i))) {
+                why = "tile " + std::to_string(i) + " shows " + show(got);
+                return false;
+            }
+        }
+        return true;
+    };
     std::string why;
     const std::string shot = dir.file("shot.xwd");
     CHECK_MESSAGE(wait_until(
                       [&] {
                           run({"sh", "-c", "xwd -root -silent -display " + disp + " > " + shot}, 5s);
-                          return tiles_show_colours(decode(shot), 3, 320, 240, why);
+                          return shows_call(decode(shot), why);
                       },
                       15s),
                   why);
-    INFO(read_file(dir.file("alice.log")));
     CHECK(read_file(dir.file("alice.log")).find("without a window") == std::string::npos);
     // The snapshot, drawn by the same code, agrees.
-    CHECK_MESSAGE(tiles_show_colours(decode(dir.file("alice.png")), 3, 320, 240, why), why);
+    CHECK_MESSAGE(shows_call(decode(dir.file("alice.png")), why), why);
     alice.signal(SIGTERM);
-    CHECK(alice.wait(2s) == 0);
+    CHECK(alice.wait(3s) == 0);
 }
 
 TEST_CASE("the mix holds each peer's tone, not a muted peer's, never your own") {

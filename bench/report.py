@@ -1,0 +1,155 @@
+"""scripts/bench's report: the Markdown tables from the results, and which figures are missing."""
+from harness import ratio
+
+# ---------------------------------------------------------------- the report
+
+def fmt(v, digits=1, unit=""):
+    if v is None:
+        return "—"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}{unit}"
+    return f"{v}{unit}"
+
+
+def fmt_ratio(v):
+    return "—" if v is None else (f"{v:.2f}×" if v < 10 else f"{v:.0f}×")
+
+
+def dig(d, *keys):
+    """d[k1][k2]..., or None where anything on the way is missing."""
+    for k in keys:
+        d = d.get(k) if isinstance(d, dict) else None
+    return d
+
+
+def report(res):
+    rows = []
+
+    def row(figure, n, mesh, stock, mpv, floor, target=None, digits=1, limit=None):
+        met = None if (limit is None or mesh is None) else mesh <= limit
+        rows.append([figure, n, fmt(mesh, digits), fmt(stock, digits), fmt(mpv, digits), fmt(floor, digits),
+                     fmt_ratio(ratio(mesh, stock)), fmt_ratio(ratio(mesh, floor)), target or "",
+                     "—" if met is None else ("yes" if met else "**no**")])
+
+    def latency_rows(n, mesh, stock, floor):
+        for q, tgt in (("p50", 10), ("p95", None), ("p99", 25)):
+            row(f"latency {q}, ms", n, dig(mesh, q), dig(stock, q), None,
+                floor if q == "p50" else None, f"≤ {tgt}" if tgt else "", limit=tgt)
+
+    latency_rows("1→1", dig(res, "pair", "meshcall_latency_ms"), dig(res, "pair", "stock_latency_ms"),
+                 dig(res, "floor", "latency_ms"))
+    per_n = res.get("per_n", {})
+    for key in ("latency", "join", "recovery", "cpu", "rss", "overhead", "upload"):
+        for n, r in per_n.items():
+            m, s, v, fl = (r.get(k) or {} for k in ("meshcall", "stock_ffmpeg", "stock_mpv", "floor"))
+            snap = r.get("meshcall_snapshot") or {}
+            if key == "latency":
+                latency_rows(n, m.get("latency_ms"), s.get("latency_ms"), fl.get("latency_ms"))
+            elif key == "join":
+                row("first clean picture of every peer after joining, s", n, dig(m, "join_s", "max"),
+                    dig(s, "latency_ms", "join_s"), None, fl.get("refresh_period_s"), "≤ 1", 2, 1.0)
+            elif key == "recovery":
+                row("first picture after a 2 s cut, s", n, m.get("recovery_s"), dig(s, "latency_ms", "recovery_s"),
+                    None, fl.get("refresh_period_s"), "", 2)
+            elif key == "cpu":
+                f = dig(fl, "cores", n)
+                for label, d in (("CPU, cores", m), ("CPU, cores, with a grid snapshot (PNG) each second", snap)):
+                    row(label, n, d.get("cores"), s.get("cores"), v.get("cores"), f, "≤ 1.25 × floor", 3,
+                        None if f is None else 1.25 * f)
+            elif key == "rss":
+                for label, d in (("peak RSS, MB", m), ("peak RSS, MB, with a grid snapshot each second", snap)):
+                    row(label, n, d.get("rss_mb"), s.get("rss_mb"), v.get("rss_mb"), None, "≤ 150", 0, 150)
+            elif key == "overhead":
+                row("wire overhead over codec payload (1 Mbit/s streams received), %", n,
+                    dig(m, "wire", "overhead_vs_codec_pct"), None, None, 0.0, "≤ 6", 1, 6)
+            elif key == "upload":
+                row("upload, kbit/s on the wire", n, dig(m, "wire", "upload_wire_kbps"), s.get("upload_wire_kbps"),
+                    v.get("upload_wire_kbps"), None, "", 0)
+    head = ["figure (one participant)", "N", "meshcall", "stock ffmpeg", "stock mpv", "floor",
+            "meshcall ÷ stock", "meshcall ÷ floor", "target", "met"]
+    md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    md += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+
+    def table(title, head, lines):
+        return ["", title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + \
+               ["| " + " | ".join(line) + " |" for line in lines]
+
+    # Details: the stock way's two halves, the wire, the floor's parts, the agreement of methods.
+    det = table("The stock way's halves (CPU in cores, memory in MB):",
+                ["N", "ffmpeg sender cores", "ffmpeg receivers cores", "sender RSS", "receivers RSS",
+                 "stock PSS", "meshcall PSS", "mpv receivers cores", "mpv receivers RSS"],
+                [[str(n), fmt(dig(r, "stock_ffmpeg", "sender", "cores"), 3),
+                  fmt(dig(r, "stock_ffmpeg", "receivers", "cores"), 3), fmt(dig(r, "stock_ffmpeg", "sender", "rss_mb"), 0),
+                  fmt(dig(r, "stock_ffmpeg", "receivers", "rss_mb"), 0), fmt(dig(r, "stock_ffmpeg", "pss_mb"), 0),
+                  fmt(dig(r, "meshcall", "pss_mb"), 0), fmt(dig(r, "stock_mpv", "receivers", "cores"), 3),
+                  fmt(dig(r, "stock_mpv", "receivers", "rss_mb"), 0)] for n, r in per_n.items()])
+    det += table("What meshcalld receives from each replayer (kbit/s; wire = UDP payload + 28 bytes of IPv4/UDP "
+                 "header per datagram) and how its streams fared over the window:",
+                 ["N", "payload", "wire", "configured", "codec payload", "wire over configured",
+                  "meshcall tx per peer (payload)", "lost TS packets", "decode errors", "min fps"],
+                 [[str(n)] + [fmt(dig(r, "meshcall", "wire", k), 1, u) for k, u in (
+                     ("rx_payload_kbps_per_peer", ""), ("rx_wire_kbps_per_peer", ""), ("configured_kbps", ""),
+                     ("codec_payload_kbps", ""), ("overhead_vs_configured_pct", " %"), ("tx_kbps_per_peer", ""))]
+                  + [fmt(dig(r, "meshcall", "health", k)) for k in ("lost_packets", "decode_errors", "video_fps_min")]
+                  for n, r in per_n.items()])
+    ow = dig(res, "pair", "meshcall_own_stream_wire") or {}
+    det += ["", f"meshcalld's own stream (its test pattern, 1 → 1): {fmt(ow.get('wire_kbps'))} kbit/s on the wire "
+                f"for {fmt(ow.get('codec_payload_kbps'))} kbit/s of codec payload "
+                f"({fmt(ow.get('overhead_vs_codec_pct'), 1, ' %')} overhead, "
+                f"{fmt(ow.get('datagrams_per_s'), 0)} datagrams/s)."]
+    parts = ("encode_video", "encode_audio", "decode_video", "decode_audio", "test_pattern_source",
+             "decode_interleaved_per_stream")
+    det += table("The floor's parts, CPU seconds per second of media, one thread. Not in the floor: the test "
+                 "pattern's drawing, and N-1 streams decoded in turn by one process (per stream) — what a lone "
+                 "decoder's figure leaves out:",
+                 ["N", *(p.replace("_", " ") for p in parts), "floor, cores", "the same, decodes interleaved",
+                  "meshcall ÷ that", "latency floor, ms"],
+                 [[str(n), *(fmt(dig(r, "floor", p), 4) for p in parts), fmt(dig(r, "floor", "cores", n), 3),
+                   fmt(dig(r, "floor", "cores_interleaved"), 3),
+                   fmt_ratio(ratio(dig(r, "meshcall", "cores"), dig(r, "floor", "cores_interleaved"))),
+                   fmt(dig(r, "floor", "latency_ms"), 2)] for n, r in per_n.items()])
+    a = res.get("agreement") or {}
+    if a:
+        det += table("The two latency methods on the same frames (meshcall's send path with the pixel code burnt "
+                     "into its test pattern):", ["method", "p50 ms", "p95 ms", "p99 ms", "frames"],
+                     [[label, *(fmt(dig(a, key, q), 2) for q in ("p50", "p95", "p99")), fmt(dig(a, key, "frames"))]
+                      for label, key in (("pixel code, read by the probe (decodes like meshcalld)", "probe_pixel_ms"),
+                                         ("SEI capture stamp, read by the probe", "probe_stamp_ms"),
+                                         ("SEI capture stamp, meshcalld's histogram", "meshcalld_stamp_ms"))])
+        d = a.get("stamp_minus_pixel_ms") or {}
+        det.append(f"\nPer frame, stamp latency − pixel latency: median {fmt(d.get('p50'), 2)} ms "
+                   f"(min {fmt(d.get('min'), 2)}, max {fmt(d.get('max'), 2)}); unreadable codes: "
+                   f"{a.get('unreadable_frames')}.")
+    m = res.get("machine", {})
+    head = [f"Machine: {m.get('nproc')} × {m.get('cpu')}, Linux {m.get('kernel')}, Debian {m.get('os')}; "
+            f"{m.get('ffmpeg')}; {m.get('mpv') or 'no mpv'}.",
+            f"Command: `{res.get('command')}` ({fmt(res.get('elapsed_s'), 0)} s; windows: CPU "
+            f"{res['windows_s']['cpu']} s, latency {res['windows_s']['latency']} s)."]
+    if res.get("errors"):
+        head.append("**Phases that failed:** " + "; ".join(res["errors"]))
+    return "\n".join(head + [""] + md + det) + "\n"
+
+
+def missing_figures(res):
+    """Names of figures the run failed to produce (the harness is broken if any)."""
+    miss = []
+    need = {"pair.meshcall_latency_ms.p50": ("pair", "meshcall_latency_ms", "p50"),
+            "agreement.probe_pixel_ms.p50": ("agreement", "probe_pixel_ms", "p50"),
+            "agreement.meshcalld_stamp_ms.p50": ("agreement", "meshcalld_stamp_ms", "p50"),
+            "floor.latency_ms": ("floor", "latency_ms")}
+    for n, r in res.get("per_n", {}).items():
+        for path in (("meshcall", "cores"), ("meshcall", "rss_mb"), ("meshcall", "join_s", "max"),
+                     ("meshcall", "recovery_s"), ("meshcall", "latency_ms", "p50"),
+                     ("meshcall", "wire", "overhead_vs_codec_pct"), ("stock_ffmpeg", "cores"),
+                     ("stock_ffmpeg", "latency_ms", "join_s"), ("stock_ffmpeg", "latency_ms", "recovery_s"),
+                     ("stock_ffmpeg", "latency_ms", "p50")):
+            if not res.get("netcut") and path[-1] == "recovery_s":
+                continue  # no nftables here: the cut cannot be made
+            need[f"N={n} " + ".".join(path)] = ("per_n", n) + path
+    for name, path in need.items():
+        d = res
+        for k in path:
+            d = d.get(k) if isinstance(d, dict) else None
+        if d is None:
+            miss.append(name)
+    return miss
