@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from harness import (Control, CpuWindow, FrameCounter, NetCut, ProbeReader, Procs, die_with_parent, hist_delta,
-                     hist_summary, lat_summary_ms, log, percentile, wait_exit, wait_until)
+                     hist_summary, lat_summary_ms, log, machine_busy_seconds, percentile, wait_exit, wait_until)
 from report import missing_figures, report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -282,16 +282,22 @@ class Bench:
         }
         r["health"] = {k: delta(k) for k in ("lost_packets", "decode_errors", "queue_drops", "bad_datagrams")}
         r["health"]["video_fps_min"] = min(s1[x]["video_fps"] for x in names)
+        # Loss on loopback, or a peer far below its frame rate: the machine stalled (another
+        # job took the cores); the window's figures are not the participant's own.
+        r["disturbed"] = r["health"]["lost_packets"] > 0 or r["health"]["video_fps_min"] < 0.8 * fps
 
         # Recovery: the network drops the first peer's datagrams for 2 s; time from the end of
         # the cut to its next decoded picture (meshcalld shows only clean ones).
         p1 = room["peers"][1]
-        before = ctl.peers()[names[0]]["video_frames"]
-        t_end = self.netcut.cut(f"ip saddr {p1['host']} udp sport {p1['port']} "
-                                f"ip daddr {me['host']} udp dport {me['port']}", CUT_SECONDS)
-        back = t_end and wait_until("a picture after the cut", 10, lambda: time.monotonic() if
-                                    ctl.peers()[names[0]]["video_frames"] > before else None)
-        r["recovery_s"] = back - t_end if back else None
+        if self.netcut.start(f"ip saddr {p1['host']} udp sport {p1['port']} "
+                             f"ip daddr {me['host']} udp dport {me['port']}"):
+            time.sleep(CUT_SECONDS)
+            before = ctl.peers()[names[0]]["video_frames"]
+            self.netcut.clear()
+            t_end = time.monotonic()
+            back = wait_until("a picture after the cut", 10, lambda: time.monotonic() if
+                              ctl.peers()[names[0]]["video_frames"] > before else None)
+            r["recovery_s"] = back - t_end if back else None
         ctl.close()
         return r
 
@@ -495,9 +501,10 @@ class Bench:
         lat, unread = reader.window(t_from, time.time())
         out.update(lat_summary_ms(lat))
         out["unreadable_frames"] = unread
-        t_end = self.netcut.cut(f"ip daddr 127.0.0.1 udp dport {STOCK_PORT + 1}", CUT_SECONDS) if first else None
-        if t_end:
-            t_end_wall = time.time() - (time.monotonic() - t_end)
+        if first and self.netcut.start(f"ip daddr 127.0.0.1 udp dport {STOCK_PORT + 1}"):
+            time.sleep(CUT_SECONDS)
+            self.netcut.clear()
+            t_end_wall = time.time()
             back = wait_until("a clean stock picture after the cut", 15, lambda: reader.first_clean(t_end_wall))
             out["recovery_s"] = back - t_end_wall if back else None
         out["method"] = "pixel code, ffmpeg receiver -> rawvideo pipe (-threads 1) -> probe"
@@ -508,6 +515,7 @@ class Bench:
     def phase(self, what, fn, *args, **kw):
         """Runs one phase; a failure is recorded (and fails the run) but the other phases go on."""
         log(what)
+        t0, m0 = time.monotonic(), machine_busy_seconds()
         try:
             return fn(*args, **kw)
         except Exception as e:  # noqa: BLE001 -- any failure of a phase is the harness's to report
@@ -516,6 +524,8 @@ class Bench:
             return None
         finally:
             self.procs.stop()
+            self.results.setdefault("machine_busy_cores", {})[what] = \
+                (machine_busy_seconds() - m0) / max(1e-3, time.monotonic() - t0)
 
     def run(self):
         t_begin = time.monotonic()
@@ -602,6 +612,10 @@ def main():
     ap.add_argument("--n", type=int, action="append", help="call size (4, 7, 15; repeatable)")
     args = ap.parse_args()
 
+    try:
+        os.nice(-10)  # ahead of a concurrent build or test run (children inherit it); needs root
+    except OSError:
+        pass
     bench = Bench(args)
 
     def on_signal(sig, _):

@@ -82,13 +82,21 @@ def proc_memory_kb(pid):
     return hwm, pss
 
 
+def machine_busy_seconds():
+    """CPU seconds all CPUs spent busy (not idle, not waiting for I/O) since boot."""
+    f = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return (sum(f[:8]) - f[3] - f[4]) / os.sysconf("SC_CLK_TCK")
+
+
 class CpuWindow:
-    """CPU seconds per wall second of a set of processes over a window."""
+    """CPU seconds per wall second of a set of processes over a window, and how busy the rest
+    of the machine was meanwhile (a concurrent build or test run disturbs the figures)."""
 
     def __init__(self, procs):
         self.procs = list(procs)
         self.t0 = time.monotonic()
         self.c0 = [proc_cpu_seconds(p.pid) for p in self.procs]
+        self.m0 = machine_busy_seconds()
 
     def end(self):
         t1 = time.monotonic()
@@ -97,8 +105,10 @@ class CpuWindow:
             raise RuntimeError("a measured process ended during its window: "
                                + ", ".join(p.bench_name for p, c in zip(self.procs, c1) if c is None))
         mem = [proc_memory_kb(p.pid) for p in self.procs]
+        cores = sum(b - a for a, b in zip(self.c0, c1)) / (t1 - self.t0)
         return {
-            "cores": sum(b - a for a, b in zip(self.c0, c1)) / (t1 - self.t0),
+            "cores": cores,
+            "machine_busy_cores": (machine_busy_seconds() - self.m0) / (t1 - self.t0),
             "seconds": t1 - self.t0,
             "rss_mb": sum(m[0] or 0 for m in mem) / 1024,
             "pss_mb": sum(m[1] or 0 for m in mem) / 1024,
@@ -135,14 +145,9 @@ class NetCut:
         except (OSError, subprocess.TimeoutExpired):
             return False
 
-    def cut(self, match, seconds):
-        """Drops datagrams matching `match` (nft syntax) for `seconds`; returns the monotonic
-        time the cut ended, or None when nftables is not usable."""
-        if not self.available or not self._nft(f"add rule inet {self.TABLE} input {match} drop"):
-            return None
-        time.sleep(seconds)
-        self.clear()
-        return time.monotonic()
+    def start(self, match):
+        """Drops datagrams matching `match` (nft syntax) until clear(); False if it cannot."""
+        return self.available and self._nft(f"add rule inet {self.TABLE} input {match} drop")
 
     def clear(self):
         self._nft(f"flush chain inet {self.TABLE} input")

@@ -69,6 +69,12 @@ def report(res):
             "meshcall ÷ stock", "meshcall ÷ floor", "target", "met"]
     md = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     md += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows]
+    for n, r in per_n.items():
+        if dig(r, "meshcall", "disturbed"):
+            h = dig(r, "meshcall", "health") or {}
+            md.append(f"\n⚠ N={n}: meshcalld's window was disturbed ({h.get('lost_packets')} TS packets lost on "
+                      f"loopback, slowest peer at {h.get('video_fps_min')} fps): the machine stalled; its CPU, "
+                      "wire and recovery figures are not the participant's own.")
 
     def table(title, head, lines):
         return ["", title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + \
@@ -120,6 +126,12 @@ def report(res):
         det.append(f"\nPer frame, stamp latency − pixel latency: median {fmt(d.get('p50'), 2)} ms "
                    f"(min {fmt(d.get('min'), 2)}, max {fmt(d.get('max'), 2)}); unreadable codes: "
                    f"{a.get('unreadable_frames')}.")
+    busy = res.get("machine_busy_cores") or {}
+    if busy:
+        lo, hi = min(busy, key=busy.get), max(busy, key=busy.get)
+        det += ["", f"The whole machine (all processes, ours included) was busy at {busy[lo]:.2f} to {busy[hi]:.2f} "
+                    f"of its {dig(res, 'machine', 'nproc')} cores during the phases (least: {lo}; most: {hi}; "
+                    "each phase in bench.json)."]
     m = res.get("machine", {})
     head = [f"Machine: {m.get('nproc')} × {m.get('cpu')}, Linux {m.get('kernel')}, Debian {m.get('os')}; "
             f"{m.get('ffmpeg')}; {m.get('mpv') or 'no mpv'}.",

@@ -31,14 +31,16 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
                         p.name.c_str(), p.host.c_str(), p.port, p.address.to_string().c_str());
         }
         if (self >= 0) {
-            std::printf("you are %s (*): you send to %zu peers, upload %d kbit/s "
-                        "((N-1) x (video + audio))\n",
-                        room.peers[static_cast<std::size_t>(self)].name.c_str(), room.peers.size() - 1,
-                        room.upload_kbps());
+            std::printf(
+                "you are %s (*): you send to %zu peers, upload %d kbit/s "
+                "((N-1) x (video + audio))\n",
+                room.peers[static_cast<std::size_t>(self)].name.c_str(), room.peers.size() - 1,
+                room.upload_kbps());
         } else {
-            std::printf("each participant uploads %d kbit/s ((N-1) x (video + audio)); "
-                        "give --as NAME to see the call as one of them\n",
-                        room.upload_kbps());
+            std::printf(
+                "each participant uploads %d kbit/s ((N-1) x (video + audio)); "
+                "give --as NAME to see the call as one of them\n",
+                room.upload_kbps());
         }
         return 0;
     } catch (const ConfigError& e) {

@@ -18,10 +18,13 @@ std::string find_call(const CallTarget& t) {
     auto calls = running_calls();
     if (calls.size() == 1) return calls.front();
     if (calls.empty())
-        std::fprintf(stderr, "meshcall: no call is running (start one with: meshcall join ROOM.json)\n");
+        std::fprintf(stderr,
+                     "meshcall: no call is running (start one with: meshcall join ROOM.json)\n");
     else
-        std::fprintf(stderr, "meshcall: %zu calls are running; choose one with --room NAME (see: meshcall list)\n",
-                     calls.size());
+        std::fprintf(
+            stderr,
+            "meshcall: %zu calls are running; choose one with --room NAME (see: meshcall list)\n",
+            calls.size());
     return {};
 }
 
@@ -79,11 +82,12 @@ int run_status(const CallTarget& t, bool json) {
         std::string muted;
         if (p.value("audio_muted", false)) muted += "audio ";
         if (p.value("video_muted", false)) muted += "video";
-        std::printf("%-16s %-10s %6s %9s %7s %9s %s\n", p.value("name", std::string("?")).c_str(),
-                    p.value("state", std::string("?")).c_str(), number(p["video_fps"], "%.1f").c_str(),
-                    number(p["rx_kbps"], "%.0f").c_str(), number(p["loss_pct"], "%.1f").c_str(),
-                    p["latency_ms"].is_number() ? (number(p["latency_ms"], "%.0f") + " ms").c_str() : "-",
-                    muted.empty() ? "-" : muted.c_str());
+        std::printf(
+            "%-16s %-10s %6s %9s %7s %9s %s\n", p.value("name", std::string("?")).c_str(),
+            p.value("state", std::string("?")).c_str(), number(p["video_fps"], "%.1f").c_str(),
+            number(p["rx_kbps"], "%.0f").c_str(), number(p["loss_pct"], "%.1f").c_str(),
+            p["latency_ms"].is_number() ? (number(p["latency_ms"], "%.0f") + " ms").c_str() : "-",
+            muted.empty() ? "-" : muted.c_str());
     }
     return 0;
 }
@@ -91,9 +95,12 @@ int run_status(const CallTarget& t, bool json) {
 int run_mute(const CallTarget& t, const std::string& what, bool mute) {
     MuteRequest m;
     m.mute = mute;
-    if (what == "audio") m.what = MuteTarget::audio;
-    else if (what == "video") m.what = MuteTarget::video;
-    else m.what = MuteTarget::all;
+    if (what == "audio")
+        m.what = MuteTarget::audio;
+    else if (what == "video")
+        m.what = MuteTarget::video;
+    else
+        m.what = MuteTarget::all;
     int rc = 0;
     auto reply = ask(t, m, rc);
     if (!reply) return rc;

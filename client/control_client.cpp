@@ -38,8 +38,9 @@ int connect_unix(const std::string& path, std::string& error) {
 }
 }  // namespace
 
-std::optional<nlohmann::json> control_request(const std::string& path, const ControlRequest& request,
-                                              std::string& error, int timeout_ms) {
+std::optional<nlohmann::json> control_request(const std::string& path,
+                                              const ControlRequest& request, std::string& error,
+                                              int timeout_ms) {
     int fd = connect_unix(path, error);
     if (fd < 0) return std::nullopt;
     const std::string line = format_control_request(request);

@@ -32,8 +32,8 @@ namespace {
 
 volatile sig_atomic_t g_interrupted = 0;
 
-const char* kNames[16] = {"alice", "bob",   "carol", "dave", "erin",   "frank", "grace", "heidi",
-                          "ivan",  "judy",  "kim",   "leo",  "mallory", "niaj", "olivia", "peggy"};
+const char* kNames[16] = {"alice", "bob",  "carol", "dave", "erin",    "frank", "grace",  "heidi",
+                          "ivan",  "judy", "kim",   "leo",  "mallory", "niaj",  "olivia", "peggy"};
 
 int free_udp_port() {
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -52,7 +52,8 @@ std::string find_meshcalld() {
     std::error_code ec;
     const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        for (const auto& candidate : {self.parent_path() / "meshcalld", self.parent_path() / "../daemon/meshcalld"})
+        for (const auto& candidate :
+             {self.parent_path() / "meshcalld", self.parent_path() / "../daemon/meshcalld"})
             if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
     }
     return "meshcalld";
@@ -77,7 +78,8 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
 int wait_exit(pid_t pid, int ms) {
     for (int waited = 0;; waited += 20) {
         int status = 0;
-        if (waitpid(pid, &status, WNOHANG) == pid) return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (waitpid(pid, &status, WNOHANG) == pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         if (waited >= ms) return -1;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
@@ -98,15 +100,18 @@ int run_demo(int peers, double seconds) {
     nlohmann::json list = nlohmann::json::array();
     for (int i = 0; i < peers; ++i)
         list.push_back({{"name", kNames[i]}, {"host", "127.0.0.1"}, {"port", free_udp_port()}});
-    nlohmann::json room = {{"room", "demo"},
-                           {"video", {{"width", w}, {"height", h}, {"fps", 30}, {"bitrate_kbps", peers <= 4 ? 1000 : 400}}},
-                           {"audio", {{"bitrate_kbps", 32}}},
-                           {"peers", list}};
+    nlohmann::json room = {
+        {"room", "demo"},
+        {"video",
+         {{"width", w}, {"height", h}, {"fps", 30}, {"bitrate_kbps", peers <= 4 ? 1000 : 400}}},
+        {"audio", {{"bitrate_kbps", 32}}},
+        {"peers", list}};
     const std::string room_path = dir + "/demo.json";
     std::ofstream(room_path) << room.dump(2) << "\n";
     const std::string meshcalld = find_meshcalld(), snapshot = dir + "/grid.png";
 
-    std::printf("meshcall demo: %d participants on this machine, test patterns and tones, %g s\n", peers, seconds);
+    std::printf("meshcall demo: %d participants on this machine, test patterns and tones, %g s\n",
+                peers, seconds);
     std::printf("  room %s, logs in %s\n", room_path.c_str(), dir.c_str());
     std::printf("  %s\n", window ? "alice's window shows the call (q leaves early)"
                                  : "no display: alice draws the call into a snapshot instead");
@@ -119,20 +124,32 @@ int run_demo(int peers, double seconds) {
     std::vector<pid_t> pids;
     for (int i = 0; i < peers; ++i) {
         const std::string name = kNames[i];
-        std::vector<std::string> argv = {meshcalld, "--room", room_path, "--as", name, "--video", "test",
-                                         "--audio", "tone", "--control", dir + "/" + name + ".sock",
-                                         "--profile", dir + "/no-profile.json"};
+        std::vector<std::string> argv = {meshcalld,
+                                         "--room",
+                                         room_path,
+                                         "--as",
+                                         name,
+                                         "--video",
+                                         "test",
+                                         "--audio",
+                                         "tone",
+                                         "--control",
+                                         dir + "/" + name + ".sock",
+                                         "--profile",
+                                         dir + "/no-profile.json"};
         if (i > 0 || !window) argv.push_back("--headless");
         if (i == 0) argv.insert(argv.end(), {"--snapshot", snapshot});
         pids.push_back(spawn(argv, dir + "/" + name + ".log"));
         if (pids.back() < 0) {
             std::fprintf(stderr, "meshcall demo: cannot start %s\n", meshcalld.c_str());
-            for (pid_t p : pids) if (p > 0) kill(p, SIGTERM);
+            for (pid_t p : pids)
+                if (p > 0) kill(p, SIGTERM);
             return 1;
         }
     }
     // The call runs for `seconds`, or until alice's window is closed, or Ctrl-C.
-    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
+    const auto end =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(int64_t(seconds * 1000));
     bool alice_gone = false;
     while (!g_interrupted && std::chrono::steady_clock::now() < end) {
         int status = 0;
@@ -160,13 +177,16 @@ int run_demo(int peers, double seconds) {
         if (i == 0 && alice_gone) continue;
         int rc = wait_exit(pids[static_cast<std::size_t>(i)], 3000);
         if (rc != 0) {
-            std::fprintf(stderr, "meshcall demo: %s did not leave cleanly (%d); see %s/%s.log\n", kNames[i], rc,
-                         dir.c_str(), kNames[i]);
-            if (rc < 0) kill(pids[static_cast<std::size_t>(i)], SIGKILL), waitpid(pids[static_cast<std::size_t>(i)], nullptr, 0);
+            std::fprintf(stderr, "meshcall demo: %s did not leave cleanly (%d); see %s/%s.log\n",
+                         kNames[i], rc, dir.c_str(), kNames[i]);
+            if (rc < 0)
+                kill(pids[static_cast<std::size_t>(i)], SIGKILL),
+                    waitpid(pids[static_cast<std::size_t>(i)], nullptr, 0);
             ++failures;
         }
     }
-    if (access(snapshot.c_str(), F_OK) == 0) std::printf("\nsnapshot of alice's view: %s\n", snapshot.c_str());
+    if (access(snapshot.c_str(), F_OK) == 0)
+        std::printf("\nsnapshot of alice's view: %s\n", snapshot.c_str());
     std::printf("the call ended%s\n", failures ? " with errors" : " cleanly");
     return failures ? 1 : 0;
 }

@@ -8,10 +8,11 @@
 
 int main(int argc, char** argv) {
     using namespace meshcall;
-    CLI::App app{"meshcall: multi-party video calls with no server.\n\n"
-                 "Exit status: 0 ok, 1 runtime failure, 2 usage or configuration error,\n"
-                 "3 no such call.",
-                 "meshcall"};
+    CLI::App app{
+        "meshcall: multi-party video calls with no server.\n\n"
+        "Exit status: 0 ok, 1 runtime failure, 2 usage or configuration error,\n"
+        "3 no such call.",
+        "meshcall"};
     app.set_version_flag("--version", "meshcall " MESHCALL_VERSION);
     app.require_subcommand(1);
 
@@ -22,7 +23,9 @@ int main(int argc, char** argv) {
 
     CallArgs join_args;
     auto* join = app.add_subcommand("join", "Join a call in the foreground (Ctrl-C leaves)");
-    join->add_option("ROOM", join_args.room_path, "The room file (JSON)")->required()->check(CLI::ExistingFile);
+    join->add_option("ROOM", join_args.room_path, "The room file (JSON)")
+        ->required()
+        ->check(CLI::ExistingFile);
     add_call_options(*join, join_args);
 
     CallTarget target;
@@ -39,7 +42,8 @@ int main(int argc, char** argv) {
     auto* mute = app.add_subcommand("mute", "Mute your microphone or video (default: audio)");
     auto* unmute = app.add_subcommand("unmute", "Unmute your microphone or video (default: audio)");
     for (auto* sub : {mute, unmute}) {
-        sub->add_option("WHAT", what, "audio | video | all")->check(CLI::IsMember({"audio", "video", "all"}));
+        sub->add_option("WHAT", what, "audio | video | all")
+            ->check(CLI::IsMember({"audio", "video", "all"}));
         add_target(sub);
     }
     auto* leave = app.add_subcommand("leave", "Leave a running call");
@@ -49,8 +53,10 @@ int main(int argc, char** argv) {
     int demo_peers = 4;
     double demo_seconds = 10;
     auto* demo = app.add_subcommand("demo", "An N-party call on this machine with test sources");
-    demo->add_option("--peers", demo_peers, "Participants (2-16, default 4)")->check(CLI::Range(2, 16));
-    demo->add_option("--seconds", demo_seconds, "How long the call lasts (default 10)")->check(CLI::Range(1.0, 3600.0));
+    demo->add_option("--peers", demo_peers, "Participants (2-16, default 4)")
+        ->check(CLI::Range(2, 16));
+    demo->add_option("--seconds", demo_seconds, "How long the call lasts (default 10)")
+        ->check(CLI::Range(1.0, 3600.0));
 
     try {
         app.parse(argc, argv);

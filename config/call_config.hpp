@@ -17,10 +17,10 @@ struct CallArgs {
     std::string video;
     std::string audio;
     std::string control;
-    std::string profile_path;  // empty: the default profile path
-    std::string snapshot;        // --snapshot PATH.png
-    double snapshot_every = 1;   // --snapshot-every SECONDS
-    std::string record_mix;      // --record-mix PATH.wav
+    std::string profile_path;   // empty: the default profile path
+    std::string snapshot;       // --snapshot PATH.png
+    double snapshot_every = 1;  // --snapshot-every SECONDS
+    std::string record_mix;     // --record-mix PATH.wav
     bool headless = false;
     int verbosity = 0;
 };
@@ -31,7 +31,7 @@ struct CallConfig {
     int self = -1;           // index of "me" in room.peers
     VideoSource video;
     AudioSource audio;
-    std::string control_path;  // empty: the default for the room
+    std::string control_path;   // empty: the default for the room
     std::string snapshot_path;  // empty: no periodic snapshot
     double snapshot_every = 1;  // seconds
     std::string record_mix_path;

@@ -8,7 +8,7 @@ namespace meshcall {
 
 // Thrown only while loading configuration and starting up; callers print what() and exit 2.
 class ConfigError : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 

@@ -32,8 +32,7 @@ std::string read_config_file(const std::string& path, const std::string& label) 
 }
 
 nlohmann::json parse_json_text(const std::string& text, const std::string& label) {
-    if (text.size() > kMaxFileBytes)
-        throw ConfigError(label + ": the text is larger than 1 MiB");
+    if (text.size() > kMaxFileBytes) throw ConfigError(label + ": the text is larger than 1 MiB");
     if (text.find_first_not_of(" \t\r\n") == std::string::npos)
         throw ConfigError(label + ": the file is empty; expected a JSON object");
     try {
@@ -70,7 +69,9 @@ void JsonReader::fail(const std::string& field_path, const std::string& problem)
     throw ConfigError(label_ + ": " + field_path + ": " + problem);
 }
 
-bool JsonReader::has(const std::string& key) const { return object_.contains(key); }
+bool JsonReader::has(const std::string& key) const {
+    return object_.contains(key);
+}
 
 const nlohmann::json& JsonReader::require(const std::string& key) {
     seen_.insert(key);
@@ -125,19 +126,29 @@ bool is_valid_name(const std::string& name) {
     return true;
 }
 
-const char* name_rule() { return "use 1-64 letters, digits, '-' or '_'"; }
+const char* name_rule() {
+    return "use 1-64 letters, digits, '-' or '_'";
+}
 
 std::string json_type_name(const nlohmann::json& value) {
     switch (value.type()) {
-        case nlohmann::json::value_t::null: return "null";
-        case nlohmann::json::value_t::boolean: return "a boolean";
-        case nlohmann::json::value_t::string: return "a string";
-        case nlohmann::json::value_t::array: return "an array";
-        case nlohmann::json::value_t::object: return "an object";
-        case nlohmann::json::value_t::number_float: return "a fractional number";
+        case nlohmann::json::value_t::null:
+            return "null";
+        case nlohmann::json::value_t::boolean:
+            return "a boolean";
+        case nlohmann::json::value_t::string:
+            return "a string";
+        case nlohmann::json::value_t::array:
+            return "an array";
+        case nlohmann::json::value_t::object:
+            return "an object";
+        case nlohmann::json::value_t::number_float:
+            return "a fractional number";
         case nlohmann::json::value_t::number_integer:
-        case nlohmann::json::value_t::number_unsigned: return "a number";
-        default: return "an unsupported value";
+        case nlohmann::json::value_t::number_unsigned:
+            return "a number";
+        default:
+            return "an unsupported value";
     }
 }
 

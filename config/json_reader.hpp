@@ -18,7 +18,7 @@ std::string file_label(const std::string& path);
 
 // Wraps one JSON object. Each get_* names the field; finish() rejects keys nobody asked for.
 class JsonReader {
-public:
+  public:
     // label: the file's name in messages; path: JSON path of this object ("" for the root).
     JsonReader(const nlohmann::json& object, std::string label, std::string path);
 
@@ -35,7 +35,7 @@ public:
     // Throws on the first key that was never read.
     void finish() const;
 
-private:
+  private:
     const nlohmann::json& require(const std::string& key);
 
     const nlohmann::json& object_;

@@ -17,7 +17,9 @@ std::string config_dir() {
     return std::string(home && *home ? home : "/tmp") + "/.config/meshcall";
 }
 
-std::string default_profile_path() { return config_dir() + "/profile.json"; }
+std::string default_profile_path() {
+    return config_dir() + "/profile.json";
+}
 
 Profile parse_profile(const std::string& text, const std::string& label) {
     const nlohmann::json doc = parse_json_text(text, label);

@@ -21,7 +21,8 @@ VideoSettings parse_video(JsonReader& parent) {
     if (r.has("bitrate_kbps"))
         v.bitrate_kbps =
             static_cast<int>(r.get_int("bitrate_kbps", 50, 20000, "a video bitrate in kbit/s"));
-    if (v.width % 2) r.fail(r.path_of("width"), std::to_string(v.width) + " is odd; use an even width");
+    if (v.width % 2)
+        r.fail(r.path_of("width"), std::to_string(v.width) + " is odd; use an even width");
     if (v.height % 2)
         r.fail(r.path_of("height"), std::to_string(v.height) + " is odd; use an even height");
     r.finish();
@@ -39,7 +40,8 @@ AudioSettings parse_audio(JsonReader& parent) {
     return a;
 }
 
-PeerEntry parse_peer(const nlohmann::json& value, const std::string& label, const std::string& path) {
+PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
+                     const std::string& path) {
     JsonReader r(value, label, path);
     PeerEntry p;
     p.name = r.get_string("name");
@@ -84,7 +86,8 @@ Room parse_room(const std::string& text, const std::string& label) {
     room.audio = parse_audio(r);
     const auto& peers = r.get_array("peers");
     if (peers.size() < kMinPeers || peers.size() > kMaxPeers)
-        r.fail("peers", "has " + std::to_string(peers.size()) + " entries; a call has 2 to 16 people");
+        r.fail("peers",
+               "has " + std::to_string(peers.size()) + " entries; a call has 2 to 16 people");
     for (std::size_t i = 0; i < peers.size(); ++i) {
         const std::string path = "peers[" + std::to_string(i) + "]";
         PeerEntry p = parse_peer(peers[i], label, path);

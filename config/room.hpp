@@ -24,7 +24,7 @@ struct PeerEntry {
     std::string name;
     std::string host;  // as written in the file
     uint16_t port = 0;
-    Address address;   // resolved once, at load
+    Address address;  // resolved once, at load
 };
 
 struct Room {

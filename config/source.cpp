@@ -36,7 +36,8 @@ std::optional<VideoSource> parse_video_source(const std::string& text, std::stri
     } else if ((kind == "test" || kind == "none") && device.empty()) {
         s.kind = kind == "test" ? VideoSource::Kind::test : VideoSource::Kind::none;
     } else {
-        error = "\"" + text + "\" is not a video source (camera[:/dev/videoN], screen[:DISPLAY], test, none)";
+        error = "\"" + text +
+                "\" is not a video source (camera[:/dev/videoN], screen[:DISPLAY], test, none)";
         return std::nullopt;
     }
     return s;

@@ -9,8 +9,8 @@ namespace meshcall {
 struct VideoSource {
     enum class Kind { camera, screen, test, none };
     Kind kind = Kind::camera;
-    std::string device;     // "/dev/video0", ":0.0"; empty means the default
-    bool explicit_ = false; // named by the user (a failure is an error, not a fallback)
+    std::string device;      // "/dev/video0", ":0.0"; empty means the default
+    bool explicit_ = false;  // named by the user (a failure is an error, not a fallback)
 
     std::string to_string() const;
 };

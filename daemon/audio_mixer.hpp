@@ -16,7 +16,7 @@
 namespace meshcall {
 
 class AudioMixer {
-public:
+  public:
     static constexpr int kRate = 48000;
     static constexpr std::size_t kStartTarget = kRate * 40 / 1000;  // 40 ms
     static constexpr std::size_t kMaxTarget = kRate * 200 / 1000;
@@ -34,7 +34,7 @@ public:
     // Current jitter-buffer target of a source, in samples (for status and tests).
     std::size_t target(std::size_t source) const;
 
-private:
+  private:
     struct Source {
         SampleRing* ring = nullptr;
         std::atomic<bool> muted{false};

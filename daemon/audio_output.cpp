@@ -1,9 +1,9 @@
 // AudioOutput: SDL audio device, WAV recording, headless pacing.
 #include "daemon/audio_output.hpp"
 
-#include <chrono>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 
@@ -35,11 +35,14 @@ void write_wav_header(FILE* f, uint32_t samples) {
 }
 }  // namespace
 
-AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path) : mixer_(mixer) {
+AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path)
+    : mixer_(mixer) {
     if (!record_path.empty()) {
         wav_ = std::fopen(record_path.c_str(), "wb");
-        if (wav_) write_wav_header(wav_, 0);
-        else spdlog::warn("cannot write the recording {}: {}", record_path, std::strerror(errno));
+        if (wav_)
+            write_wav_header(wav_, 0);
+        else
+            spdlog::warn("cannot write the recording {}: {}", record_path, std::strerror(errno));
     }
     if (device) {
         if (SDL_InitSubSystem(SDL_INIT_AUDIO) == 0) {
@@ -51,7 +54,8 @@ AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& reco
             want.samples = 512;  // ~10 ms
             want.callback = &AudioOutput::on_device;
             want.userdata = this;
-            device_ = SDL_OpenAudioDevice(nullptr, 0, &want, &have, 0);  // SDL converts for the device
+            device_ =
+                SDL_OpenAudioDevice(nullptr, 0, &want, &have, 0);  // SDL converts for the device
         }
         if (device_ == 0) {
             spdlog::warn("no sound device ({}); the call goes on without sound", SDL_GetError());

@@ -16,7 +16,7 @@
 namespace meshcall {
 
 class AudioOutput {
-public:
+  public:
     // `device`: try to open the default sound device (a warning if there is none).
     // `record_path`: also write the mix there as 48 kHz mono 16-bit WAV ("" for none).
     AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path);
@@ -26,7 +26,7 @@ public:
 
     bool has_device() const { return device_ != 0; }
 
-private:
+  private:
     static void on_device(void* self, Uint8* stream, int len);
     void pull(float* out, std::size_t n);
     void write_wav(const float* samples, std::size_t n);

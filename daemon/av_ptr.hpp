@@ -1,4 +1,5 @@
-// Owners for FFmpeg objects: one unique_ptr type per AV*/Sws/Swr handle (as Chromium's ffmpeg_deleters.h).
+// Owners for FFmpeg objects: one unique_ptr type per AV*/Sws/Swr handle (as Chromium's
+// ffmpeg_deleters.h).
 #pragma once
 
 #include <memory>
@@ -62,8 +63,12 @@ using SwsContextPtr = std::unique_ptr<SwsContext, SwsContextDeleter>;
 using SwrContextPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;
 using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AVAudioFifoDeleter>;
 
-inline FramePtr make_frame() { return FramePtr(av_frame_alloc()); }
-inline PacketPtr make_packet() { return PacketPtr(av_packet_alloc()); }
+inline FramePtr make_frame() {
+    return FramePtr(av_frame_alloc());
+}
+inline PacketPtr make_packet() {
+    return PacketPtr(av_packet_alloc());
+}
 
 // AVERROR code in words (thread-safe: no shared buffer).
 inline std::string av_error_text(int err) {

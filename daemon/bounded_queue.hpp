@@ -13,7 +13,7 @@ namespace meshcall {
 
 template <typename T>
 class BoundedQueue {
-public:
+  public:
     enum class Pop { item, closed, timeout };
 
     explicit BoundedQueue(std::size_t capacity) : capacity_(capacity) {}
@@ -78,7 +78,7 @@ public:
         return dropped_;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::condition_variable ready_;
     std::deque<T> items_;

@@ -14,7 +14,8 @@
 namespace meshcall {
 
 void add_call_options(CLI::App& app, CallArgs& args) {
-    app.add_option("--as", args.as, "Which peer of the room file you are (default: the profile's name)");
+    app.add_option("--as", args.as,
+                   "Which peer of the room file you are (default: the profile's name)");
     app.add_option("--video", args.video,
                    "camera[:/dev/videoN] | screen[:DISPLAY] | test | none (default: camera, or a "
                    "test pattern when there is none)");
@@ -27,7 +28,8 @@ void add_call_options(CLI::App& app, CallArgs& args) {
                    "Profile file (default: $XDG_CONFIG_HOME/meshcall/profile.json)");
     app.add_option("--snapshot", args.snapshot,
                    "Write the grid as a PNG to this path, every --snapshot-every seconds");
-    app.add_option("--snapshot-every", args.snapshot_every, "Snapshot period in seconds (default 1)");
+    app.add_option("--snapshot-every", args.snapshot_every,
+                   "Snapshot period in seconds (default 1)");
     app.add_option("--record-mix", args.record_mix,
                    "Also write the mixed sound of the call to this WAV file (48 kHz mono)");
     app.add_flag("-v,--verbose", args.verbosity, "More log output (-v info, -vv debug)");

@@ -33,16 +33,16 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
             peers_.push_back(std::make_unique<PeerLink>(room.peers[i], room));
             others.push_back(room.peers[i].address);
         }
-        socket_ = UdpSocket::open(&loop_, config_.me().address,
-                                  [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); });
-        const std::string control_path = config_.control_path.empty()
-                                             ? control_path_for_room(room.name)
-                                             : config_.control_path;
+        socket_ = UdpSocket::open(
+            &loop_, config_.me().address,
+            [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); });
+        const std::string control_path =
+            config_.control_path.empty() ? control_path_for_room(room.name) : config_.control_path;
         control_ = ControlServer::open(&loop_, control_path,
                                        [this](const ControlRequest& r) { return on_request(r); });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
-        sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture), socket_->fd(),
-                                                std::move(others), self_view_);
+        sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
+                                                socket_->fd(), std::move(others), self_view_);
         std::vector<SampleRing*> rings;
         for (auto& p : peers_) rings.push_back(&p->receiver().audio());
         mixer_ = std::make_unique<AudioMixer>(std::move(rings));
@@ -60,25 +60,31 @@ CallSession::~CallSession() = default;
 void CallSession::start_loop_handles() {
     uv_timer_init(&loop_, &tick_timer_);
     tick_timer_.data = this;
-    uv_timer_start(&tick_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->on_tick(); },
-                   1000, 1000);
+    uv_timer_start(
+        &tick_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->on_tick(); }, 1000,
+        1000);
     uv_timer_init(&loop_, &leave_timer_);
     leave_timer_.data = this;
     uv_timer_init(&loop_, &view_timer_);
     view_timer_.data = this;
-    uv_timer_start(&view_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->publish_grid(); },
-                   0, 200);
+    uv_timer_start(
+        &view_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->publish_grid(); }, 0,
+        200);
     uv_timer_init(&loop_, &snapshot_timer_);
     snapshot_timer_.data = this;
     if (!config_.snapshot_path.empty()) {
         const auto period = static_cast<uint64_t>(config_.snapshot_every * 1000);
-        uv_timer_start(&snapshot_timer_, [](uv_timer_t* t) {
-            auto* self = static_cast<CallSession*>(t->data);
-            std::string error = self->write_snapshot(self->config_.snapshot_path);
-            if (!error.empty()) spdlog::warn("snapshot: {}", error);
-        }, period, period);
+        uv_timer_start(
+            &snapshot_timer_,
+            [](uv_timer_t* t) {
+                auto* self = static_cast<CallSession*>(t->data);
+                std::string error = self->write_snapshot(self->config_.snapshot_path);
+                if (!error.empty()) spdlog::warn("snapshot: {}", error);
+            },
+            period, period);
     }
-    uv_async_init(&loop_, &wake_, [](uv_async_t* a) { static_cast<CallSession*>(a->data)->on_commands(); });
+    uv_async_init(&loop_, &wake_,
+                  [](uv_async_t* a) { static_cast<CallSession*>(a->data)->on_commands(); });
     wake_.data = this;
     {
         std::lock_guard lock(wake_mutex_);
@@ -102,8 +108,8 @@ int CallSession::run() {
     for (auto& p : peers_) p->receiver().start();
     sender_->start();
     socket_->start();
-    spdlog::info("in room \"{}\" as {} on {}; control socket {}", config_.room.name, config_.me().name,
-                 socket_->bound().to_string(), control_->path());
+    spdlog::info("in room \"{}\" as {} on {}; control socket {}", config_.room.name,
+                 config_.me().name, socket_->bound().to_string(), control_->path());
     sd_notify(0, "READY=1");
     std::thread loop_thread([this] {
         set_thread_role("loop");
@@ -177,8 +183,9 @@ nlohmann::json CallSession::status(bool histogram) const {
             {"audio_muted", p->audio_muted()},
             {"video_muted", p->video_muted()},
             {"meshcall", p->is_meshcall()},
-            {"last_seen_ms", p->last_seen_us() < 0 ? nlohmann::json(nullptr)
-                                                   : nlohmann::json((now - p->last_seen_us()) / 1000)},
+            {"last_seen_ms", p->last_seen_us() < 0
+                                 ? nlohmann::json(nullptr)
+                                 : nlohmann::json((now - p->last_seen_us()) / 1000)},
             {"datagrams", p->datagrams()},
             {"bytes", p->bytes()},
             {"bad_datagrams", p->bad_datagrams()},
@@ -198,7 +205,8 @@ nlohmann::json CallSession::status(bool histogram) const {
         };
         if (histogram) {
             nlohmann::json h = nlohmann::json::array();
-            for (const auto& bucket : s.latency_histogram) h.push_back(bucket.load(std::memory_order_relaxed));
+            for (const auto& bucket : s.latency_histogram)
+                h.push_back(bucket.load(std::memory_order_relaxed));
             j["latency_histogram_ms"] = std::move(h);
         }
         if (s.width.load() > 0) {
@@ -235,13 +243,15 @@ std::string CallSession::on_request(const ControlRequest& request) {
     if (auto* m = std::get_if<MuteRequest>(&request)) {
         if (m->what != MuteTarget::video) sender_->set_audio_muted(m->mute);
         if (m->what != MuteTarget::audio) sender_->set_video_muted(m->mute);
-        return ok_reply({{"audio_muted", sender_->audio_muted()}, {"video_muted", sender_->video_muted()}});
+        return ok_reply(
+            {{"audio_muted", sender_->audio_muted()}, {"video_muted", sender_->video_muted()}});
     }
     if (std::holds_alternative<LeaveRequest>(request)) {
         // Give the reply a moment to be written before everything closes.
         if (!uv_is_active(as_handle(&leave_timer_)))
-            uv_timer_start(&leave_timer_, [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->shutdown(); },
-                           50, 0);
+            uv_timer_start(
+                &leave_timer_,
+                [](uv_timer_t* t) { static_cast<CallSession*>(t->data)->shutdown(); }, 50, 0);
         return ok_reply({{"leaving", true}});
     }
     const auto& snap = std::get<SnapshotRequest>(request);
@@ -267,9 +277,9 @@ void CallSession::shutdown() {
         wake_open_ = false;
     }
     commands_.close();
-    for (uv_handle_t* h : {as_handle(&tick_timer_), as_handle(&leave_timer_), as_handle(&view_timer_),
-                           as_handle(&snapshot_timer_), as_handle(&wake_), as_handle(&sigint_),
-                           as_handle(&sigterm_)})
+    for (uv_handle_t* h : {as_handle(&tick_timer_), as_handle(&leave_timer_),
+                           as_handle(&view_timer_), as_handle(&snapshot_timer_), as_handle(&wake_),
+                           as_handle(&sigint_), as_handle(&sigterm_)})
         uv_close(h, nullptr);
 }
 
@@ -289,9 +299,15 @@ void CallSession::on_commands() {
     while (commands_.pop(c, std::chrono::milliseconds(0)) == BoundedQueue<Command>::Pop::item) {
         if (shutting_down_) return;
         switch (c) {
-            case Command::toggle_audio: sender_->set_audio_muted(!sender_->audio_muted()); break;
-            case Command::toggle_video: sender_->set_video_muted(!sender_->video_muted()); break;
-            case Command::leave: shutdown(); return;
+            case Command::toggle_audio:
+                sender_->set_audio_muted(!sender_->audio_muted());
+                break;
+            case Command::toggle_video:
+                sender_->set_video_muted(!sender_->video_muted());
+                break;
+            case Command::leave:
+                shutdown();
+                return;
         }
         publish_grid();
     }
@@ -300,12 +316,13 @@ void CallSession::on_commands() {
 void CallSession::show_window() {
     try {
         Viewer viewer(grid_,
-                      {[this] { post(Command::toggle_audio); }, [this] { post(Command::toggle_video); },
-                       [this] { post(Command::leave); }},
+                      {[this] { post(Command::toggle_audio); },
+                       [this] { post(Command::toggle_video); }, [this] { post(Command::leave); }},
                       MESHCALL_FONT);
         viewer.run(ended_);
     } catch (const std::exception& e) {
-        spdlog::warn("{}; the call goes on without a window (--headless says so quietly)", e.what());
+        spdlog::warn("{}; the call goes on without a window (--headless says so quietly)",
+                     e.what());
     }
 }
 
@@ -350,10 +367,14 @@ void CallSession::publish_grid() {
             t.lossy = p.loss_pct() > 2.0;
             t.speaking = static_cast<int>(k) == speaker_;
             const std::string state = p.state(now);
-            if (state == "left") t.show = TileState::Show::left;
-            else if (p.video_muted()) t.show = TileState::Show::video_off;
-            else if (state == "connected" && p.receiver().video().has_frame()) t.show = TileState::Show::video;
-            else t.show = TileState::Show::waiting;
+            if (state == "left")
+                t.show = TileState::Show::left;
+            else if (p.video_muted())
+                t.show = TileState::Show::video_off;
+            else if (state == "connected" && p.receiver().video().has_frame())
+                t.show = TileState::Show::video;
+            else
+                t.show = TileState::Show::waiting;
             here += state == "connected";
             ++k;
         }

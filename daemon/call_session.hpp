@@ -6,8 +6,8 @@
 #include <uv.h>
 
 #include <atomic>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -17,15 +17,15 @@
 #include "daemon/audio_mixer.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/grid_state.hpp"
-#include "daemon/snapshot.hpp"
 #include "daemon/media_sender.hpp"
 #include "daemon/peer_link.hpp"
+#include "daemon/snapshot.hpp"
 #include "daemon/udp_socket.hpp"
 
 namespace meshcall {
 
 class CallSession {
-public:
+  public:
     // Sets everything up; throws std::runtime_error (socket taken, device missing, ...)
     // or ControlServer::AlreadyRunning.
     explicit CallSession(const CallConfig& config);
@@ -34,16 +34,16 @@ public:
     // Runs the call until SIGINT/SIGTERM or a leave request. Returns the exit status.
     int run();
 
-private:
+  private:
     enum class Command { toggle_audio, toggle_video, leave };
 
     void start_loop_handles();
     // Main thread (the window's keys): hands a command to the loop thread.
     void post(Command command);
-    void on_commands();  // loop thread
-    void publish_grid();  // loop thread
+    void on_commands();                                   // loop thread
+    void publish_grid();                                  // loop thread
     std::string write_snapshot(const std::string& path);  // loop thread
-    void show_window();  // main thread
+    void show_window();                                   // main thread
     void on_datagram(std::span<const uint8_t> bytes, const sockaddr* from);
     void on_tick();
     std::string on_request(const ControlRequest& request);
@@ -52,21 +52,21 @@ private:
 
     const CallConfig& config_;
     uv_loop_t loop_{};
-    UdpSocket* socket_ = nullptr;          // owned by libuv's close callback
-    ControlServer* control_ = nullptr;     // likewise
+    UdpSocket* socket_ = nullptr;       // owned by libuv's close callback
+    ControlServer* control_ = nullptr;  // likewise
     std::vector<std::unique_ptr<PeerLink>> peers_;
     std::unique_ptr<MediaSender> sender_;
     uv_timer_t tick_timer_{}, leave_timer_{}, view_timer_{}, snapshot_timer_{};
     uv_async_t wake_{};
     BoundedQueue<Command> commands_{64};
     std::mutex wake_mutex_;
-    bool wake_open_ = false;       // guarded by wake_mutex_
+    bool wake_open_ = false;          // guarded by wake_mutex_
     std::atomic<bool> ended_{false};  // the loop is shutting down: the window closes
     LatestFrame self_view_;
     GridStateSlot grid_;
     std::unique_ptr<AudioMixer> mixer_;
     std::unique_ptr<SnapshotRenderer> snapshot_;  // loop thread, made on first use
-    int speaker_ = -1;              // index into peers_ of the highlighted speaker
+    int speaker_ = -1;                            // index into peers_ of the highlighted speaker
     int64_t speaker_since_us_ = 0;
     uv_signal_t sigint_{}, sigterm_{};
     uint64_t dropped_unlisted_ = 0;

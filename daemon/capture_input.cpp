@@ -81,7 +81,9 @@ std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const Vi
     return in;
 }
 
-CaptureInput::~CaptureInput() { stop(); }
+CaptureInput::~CaptureInput() {
+    stop();
+}
 
 int CaptureInput::interrupt(void* self) {
     return static_cast<CaptureInput*>(self)->stop_.load(std::memory_order_relaxed) ? 1 : 0;
@@ -184,8 +186,8 @@ void CaptureInput::handle_audio(AVFrame* in, CaptureQueue& out) {
     if (max_out <= 0) return;
     std::vector<float> buf(static_cast<std::size_t>(max_out));
     uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
-    const int n = swr_convert(swr_.get(), dst, max_out, const_cast<const uint8_t**>(in->extended_data),
-                              in->nb_samples);
+    const int n = swr_convert(swr_.get(), dst, max_out,
+                              const_cast<const uint8_t**>(in->extended_data), in->nb_samples);
     if (n <= 0) return;
     void* planes[1] = {buf.data()};
     av_audio_fifo_write(fifo_.get(), planes, n);
@@ -200,7 +202,8 @@ void CaptureInput::handle_audio(AVFrame* in, CaptureQueue& out) {
         c.frame->ch_layout = AV_CHANNEL_LAYOUT_MONO;
         c.frame->nb_samples = kAudioFrameSamples;
         if (av_frame_get_buffer(c.frame.get(), 0) < 0) return;
-        av_audio_fifo_read(fifo_.get(), reinterpret_cast<void**>(c.frame->data), kAudioFrameSamples);
+        av_audio_fifo_read(fifo_.get(), reinterpret_cast<void**>(c.frame->data),
+                           kAudioFrameSamples);
         const int64_t step = int64_t{kAudioFrameSamples} * 1'000'000 / kAudioRate;
         audio_wall_us_ += step;
         audio_mono_us_ += step;

@@ -24,7 +24,7 @@ struct InputSpec {
 };
 
 class CaptureInput {
-public:
+  public:
     // Opens the input and its decoders on the calling thread. Returns nullptr with `error`
     // set (naming the device) when it cannot be opened.
     static std::unique_ptr<CaptureInput> open(const InputSpec& spec, const VideoSettings& video,
@@ -39,7 +39,7 @@ public:
     // Stops and joins the thread (within one frame period for live devices).
     void stop();
 
-private:
+  private:
     CaptureInput() = default;
     void run(CaptureQueue& out);
     void handle_video(AVFrame* frame, CaptureQueue& out);

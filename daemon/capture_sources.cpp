@@ -25,8 +25,8 @@ std::string test_video_graph(const Room& room, int self) {
                     std::to_string(v.height) + ":r=" + std::to_string(v.fps);
     if (access(MESHCALL_FONT, R_OK) == 0) {
         // The name, and a frame counter so the picture moves.
-        const std::string font = std::string("drawtext=fontfile=") + MESHCALL_FONT +
-                                 ":fontcolor=white:x=(w-tw)/2";
+        const std::string font =
+            std::string("drawtext=fontfile=") + MESHCALL_FONT + ":fontcolor=white:x=(w-tw)/2";
         g += "," + font + ":text=" + room.peers[static_cast<std::size_t>(self)].name +
              ":fontsize=" + std::to_string(std::max(8, v.height / 10)) + ":y=h/10";
         g += "," + font + ":text=%{n}:fontsize=" + std::to_string(std::max(8, v.height / 20)) +
@@ -64,12 +64,16 @@ OpenedCapture open_capture(const VideoSource& video_in, const AudioSource& audio
     // Real devices first, so that their failure can fall back to test sources.
     if (out.video.kind == VideoSource::Kind::camera) {
         const std::string dev = out.video.device.empty() ? "/dev/video0" : out.video.device;
-        InputSpec spec{"camera " + dev, "v4l2", dev,
+        InputSpec spec{"camera " + dev,
+                       "v4l2",
+                       dev,
                        {{"video_size", std::to_string(v.width) + "x" + std::to_string(v.height)},
                         {"framerate", std::to_string(v.fps)}}};
         std::unique_ptr<CaptureInput> in;
-        if (access(dev.c_str(), F_OK) == 0) in = try_open(spec, v, error);
-        else error = "camera " + dev + ": no such device";
+        if (access(dev.c_str(), F_OK) == 0)
+            in = try_open(spec, v, error);
+        else
+            error = "camera " + dev + ": no such device";
         if (in) {
             out.inputs.push_back(std::move(in));
         } else if (out.video.explicit_) {
@@ -82,8 +86,11 @@ OpenedCapture open_capture(const VideoSource& video_in, const AudioSource& audio
         const char* env = std::getenv("DISPLAY");
         const std::string display = !out.video.device.empty() ? out.video.device : env ? env : "";
         if (display.empty())
-            throw std::runtime_error("screen: no display given and $DISPLAY is not set (use --video screen:DISPLAY)");
-        InputSpec spec{"screen " + display, "x11grab", display,
+            throw std::runtime_error(
+                "screen: no display given and $DISPLAY is not set (use --video screen:DISPLAY)");
+        InputSpec spec{"screen " + display,
+                       "x11grab",
+                       display,
                        {{"framerate", std::to_string(v.fps)}, {"draw_mouse", "1"}}};
         auto in = try_open(spec, v, error);
         if (!in) throw std::runtime_error(error);
@@ -92,12 +99,16 @@ OpenedCapture open_capture(const VideoSource& video_in, const AudioSource& audio
     if (out.audio.kind == AudioSource::Kind::mic) {
         const std::string dev = out.audio.device.empty() ? "default" : out.audio.device;
         std::unique_ptr<CaptureInput> in =
-            try_open({"microphone " + dev + " (PulseAudio)", "pulse", dev,
+            try_open({"microphone " + dev + " (PulseAudio)",
+                      "pulse",
+                      dev,
                       {{"sample_rate", "48000"}, {"channels", "1"}, {"fragment_size", "1920"}}},
                      v, error);
         std::string pulse_error = error;
         if (!in)
-            in = try_open({"microphone " + dev + " (ALSA)", "alsa", dev,
+            in = try_open({"microphone " + dev + " (ALSA)",
+                           "alsa",
+                           dev,
                            {{"sample_rate", "48000"}, {"channels", "1"}}},
                           v, error);
         if (in) {

@@ -9,7 +9,8 @@ bool attach_capture_stamp(AVFrame* frame, int64_t wall_us) {
     AVFrameSideData* sd = av_frame_new_side_data(frame, AV_FRAME_DATA_SEI_UNREGISTERED, 24);
     if (!sd) return false;
     std::memcpy(sd->data, kCaptureStampUuid, 16);
-    for (int i = 0; i < 8; ++i) sd->data[16 + i] = static_cast<uint8_t>(uint64_t(wall_us) >> (56 - 8 * i));
+    for (int i = 0; i < 8; ++i)
+        sd->data[16 + i] = static_cast<uint8_t>(uint64_t(wall_us) >> (56 - 8 * i));
     return true;
 }
 

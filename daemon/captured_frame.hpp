@@ -9,10 +9,10 @@
 namespace meshcall {
 
 struct CapturedFrame {
-    FramePtr frame;           // video: yuv420p at the room's size; audio: mono float, 48 kHz
+    FramePtr frame;  // video: yuv420p at the room's size; audio: mono float, 48 kHz
     AVMediaType type = AVMEDIA_TYPE_UNKNOWN;
-    int64_t wall_us = 0;      // capture time, wall clock (av_gettime), microseconds
-    int64_t mono_us = 0;      // capture time, monotonic clock (av_gettime_relative)
+    int64_t wall_us = 0;  // capture time, wall clock (av_gettime), microseconds
+    int64_t mono_us = 0;  // capture time, monotonic clock (av_gettime_relative)
 };
 
 using CaptureQueue = BoundedQueue<CapturedFrame>;

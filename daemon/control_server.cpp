@@ -34,7 +34,8 @@ void prepare_directory(const std::string& dir) {
     if (lstat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
         throw std::runtime_error(dir + " is not a directory");
     if (st.st_uid != getuid())
-        throw std::runtime_error(dir + " belongs to another user; refusing to put the control socket there");
+        throw std::runtime_error(
+            dir + " belongs to another user; refusing to put the control socket there");
     if ((st.st_mode & 0077) != 0 && chmod(dir.c_str(), 0700) != 0)
         throw std::runtime_error("cannot make " + dir + " private: " + std::strerror(errno));
 }
@@ -55,13 +56,16 @@ void clear_stale(const std::string& path) {
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0) return;
     if (S_ISLNK(st.st_mode))
-        throw std::runtime_error(path + " is a symbolic link; refusing to use it (remove it if it is yours)");
+        throw std::runtime_error(
+            path + " is a symbolic link; refusing to use it (remove it if it is yours)");
     if (!S_ISSOCK(st.st_mode))
         throw std::runtime_error(path + " exists and is not a socket; refusing to replace it");
     if (socket_is_live(path))
-        throw ControlServer::AlreadyRunning("this room is already joined: a meshcalld answers on " + path);
+        throw ControlServer::AlreadyRunning("this room is already joined: a meshcalld answers on " +
+                                            path);
     if (unlink(path.c_str()) != 0)
-        throw std::runtime_error("cannot remove the stale socket " + path + ": " + std::strerror(errno));
+        throw std::runtime_error("cannot remove the stale socket " + path + ": " +
+                                 std::strerror(errno));
     spdlog::info("replaced a stale control socket at {}", path);
 }
 
@@ -181,8 +185,10 @@ struct ControlServer::Client {
         uv_close(h, [](uv_handle_t* handle) {
             auto* self = static_cast<Client*>(handle->data);
             ControlServer* server = self->server;
-            if (self->prev) self->prev->next = self->next;
-            else server->first_client_ = self->next;
+            if (self->prev)
+                self->prev->next = self->next;
+            else
+                server->first_client_ = self->next;
             if (self->next) self->next->prev = self->prev;
             delete self;
             server->client_closed();

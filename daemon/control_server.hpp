@@ -13,7 +13,7 @@
 namespace meshcall {
 
 class ControlServer {
-public:
+  public:
     // Handles a parsed request; returns the reply line (with '\n').
     using Handler = std::function<std::string(const ControlRequest&)>;
 
@@ -37,9 +37,10 @@ public:
     uint64_t refused_clients() const { return refused_clients_; }
     int clients() const { return clients_; }
 
-private:
+  private:
     struct Client;
-    ControlServer(std::string path, Handler handler) : path_(std::move(path)), handler_(std::move(handler)) {}
+    ControlServer(std::string path, Handler handler)
+        : path_(std::move(path)), handler_(std::move(handler)) {}
     static void on_connection(uv_stream_t* server, int status);
     static void on_server_closed(uv_handle_t* h);
     void client_closed();

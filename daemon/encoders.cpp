@@ -92,7 +92,8 @@ AudioEncoder::AudioEncoder(const AudioSettings& s) : pkt_(make_packet()) {
 void AudioEncoder::encode(AVFrame* frame, int64_t rel_us, const OnPacket& out) {
     // Follow the capture clock, but keep consecutive blocks contiguous.
     const int64_t from_clock = av_rescale(rel_us, kAudioRate, 1000000);
-    if (next_pts_ < 0 || std::llabs(from_clock - next_pts_) > kAudioRate / 5) next_pts_ = from_clock;
+    if (next_pts_ < 0 || std::llabs(from_clock - next_pts_) > kAudioRate / 5)
+        next_pts_ = from_clock;
     frame->pts = next_pts_;
     next_pts_ += frame->nb_samples;
     if (avcodec_send_frame(ctx_.get(), frame) < 0) return;

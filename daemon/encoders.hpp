@@ -14,7 +14,7 @@ namespace meshcall {
 using OnPacket = std::function<void(AVPacket*)>;
 
 class VideoEncoder {
-public:
+  public:
     // Throws std::runtime_error if libx264 cannot be opened.
     explicit VideoEncoder(const VideoSettings& settings);
 
@@ -24,14 +24,14 @@ public:
 
     const AVCodecContext* context() const { return ctx_.get(); }
 
-private:
+  private:
     CodecContextPtr ctx_;
     PacketPtr pkt_;
     int64_t last_pts_ = -1;
 };
 
 class AudioEncoder {
-public:
+  public:
     explicit AudioEncoder(const AudioSettings& settings);
 
     // Encodes one 20 ms block of mono float at 48 kHz captured `rel_us` after the call's start.
@@ -39,7 +39,7 @@ public:
 
     const AVCodecContext* context() const { return ctx_.get(); }
 
-private:
+  private:
     CodecContextPtr ctx_;
     PacketPtr pkt_;
     int64_t next_pts_ = -1;

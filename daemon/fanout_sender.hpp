@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 
 #include <atomic>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -16,12 +16,13 @@ namespace meshcall {
 
 struct SendCounters {
     std::atomic<uint64_t> datagrams{0};  // datagrams handed to the kernel, all peers counted
-    std::atomic<uint64_t> bytes{0};      // payload bytes handed to the kernel, counted once per datagram
-    std::atomic<uint64_t> errors{0};     // per-peer sends refused (unreachable, no buffer, ...)
+    std::atomic<uint64_t> bytes{
+        0};  // payload bytes handed to the kernel, counted once per datagram
+    std::atomic<uint64_t> errors{0};  // per-peer sends refused (unreachable, no buffer, ...)
 };
 
 class FanoutSender {
-public:
+  public:
     FanoutSender(int fd, std::vector<Address> peers);
 
     // Sends `datagram` to every peer. A peer that refuses (ECONNREFUSED, EPERM, ...) is
@@ -32,15 +33,17 @@ public:
     // Any thread: a peer silent for a while is backed off (RFC 8083's media timeout, in
     // spirit: no spraying a dead address at full rate); heard again, it gets everything.
     void set_backed_off(std::size_t peer, bool backed_off);
-    bool backed_off(std::size_t peer) const { return backed_off_[peer].load(std::memory_order_relaxed); }
+    bool backed_off(std::size_t peer) const {
+        return backed_off_[peer].load(std::memory_order_relaxed);
+    }
 
     const SendCounters& counters() const { return counters_; }
 
-private:
+  private:
     int fd_;
     std::vector<Address> peers_;
-    std::vector<mmsghdr> messages_;    // one per peer, prepared once
-    std::vector<mmsghdr> batch_;       // the ones sent this time
+    std::vector<mmsghdr> messages_;  // one per peer, prepared once
+    std::vector<mmsghdr> batch_;     // the ones sent this time
     std::unique_ptr<std::atomic<bool>[]> backed_off_;
     std::vector<int64_t> last_presence_us_;  // per backed-off peer
     iovec iov_{};

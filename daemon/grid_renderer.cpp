@@ -29,7 +29,8 @@ TTF_Font* GridRenderer::font(int size) {
     auto it = fonts_.find(size);
     if (it != fonts_.end()) return it->second.get();
     FontPtr f(ttf_.ok() ? TTF_OpenFont(font_path_.c_str(), size) : nullptr);
-    if (!f && fonts_.empty()) spdlog::warn("cannot open the font {}: names will not be drawn", font_path_);
+    if (!f && fonts_.empty())
+        spdlog::warn("cannot open the font {}: names will not be drawn", font_path_);
     return fonts_.emplace(size, std::move(f)).first->second.get();
 }
 
@@ -53,16 +54,16 @@ void GridRenderer::draw_text(const std::string& text, int size, SDL_Color colour
 
 bool GridRenderer::upload(Tile& tile, const AVFrame* f) {
     if (!tile.texture || tile.w != f->width || tile.h != f->height) {
-        tile.texture.reset(SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_IYUV, SDL_TEXTUREACCESS_STREAMING,
-                                             f->width, f->height));
+        tile.texture.reset(SDL_CreateTexture(renderer_, SDL_PIXELFORMAT_IYUV,
+                                             SDL_TEXTUREACCESS_STREAMING, f->width, f->height));
         tile.w = f->width;
         tile.h = f->height;
         if (!tile.texture) return false;
     }
     if (f->format == AV_PIX_FMT_YUV420P || f->format == AV_PIX_FMT_YUVJ420P) {
         // Straight from the decoder's planes: no conversion.
-        return SDL_UpdateYUVTexture(tile.texture.get(), nullptr, f->data[0], f->linesize[0], f->data[1],
-                                    f->linesize[1], f->data[2], f->linesize[2]) == 0;
+        return SDL_UpdateYUVTexture(tile.texture.get(), nullptr, f->data[0], f->linesize[0],
+                                    f->data[1], f->linesize[1], f->data[2], f->linesize[2]) == 0;
     }
     // Any other format: swscale to 4:2:0 first.
     const int size = av_image_get_buffer_size(AV_PIX_FMT_YUV420P, f->width, f->height, 1);
@@ -70,14 +71,16 @@ bool GridRenderer::upload(Tile& tile, const AVFrame* f) {
     convert_buffer_.resize(static_cast<std::size_t>(size));
     uint8_t* dst[4];
     int dst_linesize[4];
-    av_image_fill_arrays(dst, dst_linesize, convert_buffer_.data(), AV_PIX_FMT_YUV420P, f->width, f->height, 1);
-    SwsContext* sws = sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
-                                     f->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
+    av_image_fill_arrays(dst, dst_linesize, convert_buffer_.data(), AV_PIX_FMT_YUV420P, f->width,
+                         f->height, 1);
+    SwsContext* sws =
+        sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
+                       f->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
     if (!sws) return false;
     sws_scale(sws, f->data, f->linesize, 0, f->height, dst, dst_linesize);
     sws_freeContext(sws);
-    return SDL_UpdateYUVTexture(tile.texture.get(), nullptr, dst[0], dst_linesize[0], dst[1], dst_linesize[1],
-                                dst[2], dst_linesize[2]) == 0;
+    return SDL_UpdateYUVTexture(tile.texture.get(), nullptr, dst[0], dst_linesize[0], dst[1],
+                                dst_linesize[1], dst[2], dst_linesize[2]) == 0;
 }
 
 void GridRenderer::draw(const GridState& state, int width, int height) {
@@ -97,8 +100,10 @@ void GridRenderer::draw(const GridState& state, int width, int height) {
         const SDL_Rect rect{r.x, r.y, r.w, r.h};
         if (ts.frame) {
             uint64_t seen = tile.seen;
-            if (FramePtr f = ts.frame->take_if_newer(seen)) tile.has_picture = upload(tile, f.get());
-            else if (seen != tile.seen) tile.has_picture = false;  // cleared
+            if (FramePtr f = ts.frame->take_if_newer(seen))
+                tile.has_picture = upload(tile, f.get());
+            else if (seen != tile.seen)
+                tile.has_picture = false;  // cleared
             tile.seen = seen;
         }
         const int label = std::max(10, r.h / 14);
@@ -114,14 +119,21 @@ void GridRenderer::draw(const GridState& state, int width, int height) {
             SDL_RenderFillRect(renderer_, &rect);
             std::string text;
             switch (ts.show) {
-                case TileState::Show::left: text = ts.name + " left"; break;
-                case TileState::Show::video_off: text = ts.name + " \u2014 video off"; break;
-                default: text = "waiting for " + ts.name + "\u2026"; break;
+                case TileState::Show::left:
+                    text = ts.name + " left";
+                    break;
+                case TileState::Show::video_off:
+                    text = ts.name + " \u2014 video off";
+                    break;
+                default:
+                    text = "waiting for " + ts.name + "\u2026";
+                    break;
             }
             draw_text(text, label * 3 / 2, kGrey, r.x + r.w / 2, r.y + r.h / 2, true, false);
         }
         // The name, bottom left; the marks, top right.
-        draw_text(ts.self ? ts.name + " (you)" : ts.name, label, kWhite, r.x + 8, r.y + r.h - label * 2, false, true);
+        draw_text(ts.self ? ts.name + " (you)" : ts.name, label, kWhite, r.x + 8,
+                  r.y + r.h - label * 2, false, true);
         int mark_x = r.x + r.w - 8;
         auto mark = [&](const std::string& text, SDL_Color colour) {
             TTF_Font* f = font(label);
@@ -132,7 +144,8 @@ void GridRenderer::draw(const GridState& state, int width, int height) {
             mark_x -= 14;
         };
         if (ts.audio_muted) mark("mic off", kRed);
-        if (ts.lossy) mark("loss " + std::to_string(static_cast<int>(ts.loss_pct + 0.5)) + "%", kOrange);
+        if (ts.lossy)
+            mark("loss " + std::to_string(static_cast<int>(ts.loss_pct + 0.5)) + "%", kOrange);
         if (ts.speaking) {
             SDL_SetRenderDrawColor(renderer_, 80, 220, 120, 255);
             for (int k = 0; k < 4; ++k) {

@@ -14,7 +14,7 @@
 namespace meshcall {
 
 class GridRenderer {
-public:
+  public:
     // `font_path`: a TrueType font; without one, names are not drawn (a warning, no failure).
     GridRenderer(SDL_Renderer* renderer, const std::string& font_path);
 
@@ -22,7 +22,7 @@ public:
     // when its frame changed since the last draw.
     void draw(const GridState& state, int width, int height);
 
-private:
+  private:
     struct Tile {
         TexturePtr texture;
         int w = 0, h = 0;

@@ -18,7 +18,7 @@ struct TileState {
     bool audio_muted = false;  // a muted-microphone mark
     bool lossy = false;        // a loss mark (over 2 %)
     double loss_pct = 0;
-    bool speaking = false;     // the loudest current speaker: a highlighted border
+    bool speaking = false;               // the loudest current speaker: a highlighted border
     const LatestFrame* frame = nullptr;  // owned by the session, outlives every reader
 };
 
@@ -30,7 +30,7 @@ struct GridState {
 
 // A latest-value slot for the grid state (the same latest-wins hand-off as LatestFrame).
 class GridStateSlot {
-public:
+  public:
     void publish(GridState state) {
         std::lock_guard lock(mutex_);
         state_ = std::move(state);
@@ -42,7 +42,7 @@ public:
         return state_;
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     GridState state_;
     uint64_t generation_ = 0;

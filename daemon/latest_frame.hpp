@@ -11,7 +11,7 @@
 namespace meshcall {
 
 class LatestFrame {
-public:
+  public:
     // Producer: replaces the held frame (takes a new reference to `frame`'s buffers).
     void publish(const AVFrame* frame);
     // Producer: the source has no picture now (video off, peer gone).
@@ -24,7 +24,7 @@ public:
     uint64_t generation() const;
     bool has_frame() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     FramePtr frame_;
     uint64_t generation_ = 0;

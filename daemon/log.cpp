@@ -18,8 +18,9 @@ namespace {
 thread_local std::string t_role = "main";
 
 class RoleFlag : public spdlog::custom_flag_formatter {
-public:
-    void format(const spdlog::details::log_msg&, const std::tm&, spdlog::memory_buf_t& dest) override {
+  public:
+    void format(const spdlog::details::log_msg&, const std::tm&,
+                spdlog::memory_buf_t& dest) override {
         dest.append(t_role.data(), t_role.data() + t_role.size());
     }
     std::unique_ptr<custom_flag_formatter> clone() const override {

@@ -9,13 +9,16 @@
 
 int main(int argc, char** argv) {
     meshcall::CallArgs args;
-    CLI::App app{"meshcalld: join a meshcall video call (one participant).\n"
-                 "Sends your camera and microphone to every peer of the room file and receives theirs.\n\n"
-                 "Exit status: 0 left normally, 1 runtime failure (port taken, device missing,\n"
-                 "room already joined), 2 usage or configuration error.",
-                 "meshcalld"};
+    CLI::App app{
+        "meshcalld: join a meshcall video call (one participant).\n"
+        "Sends your camera and microphone to every peer of the room file and receives theirs.\n\n"
+        "Exit status: 0 left normally, 1 runtime failure (port taken, device missing,\n"
+        "room already joined), 2 usage or configuration error.",
+        "meshcalld"};
     app.set_version_flag("--version", "meshcalld " MESHCALL_VERSION);
-    app.add_option("--room", args.room_path, "The room file (JSON)")->required()->check(CLI::ExistingFile);
+    app.add_option("--room", args.room_path, "The room file (JSON)")
+        ->required()
+        ->check(CLI::ExistingFile);
     meshcall::add_call_options(app, args);
     try {
         app.parse(argc, argv);

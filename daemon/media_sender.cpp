@@ -24,14 +24,16 @@ MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int 
     if (has_video) video_.emplace(room.video);
     if (has_audio) audio_.emplace(room.audio);
     if (has_video || has_audio) {
-        muxer_ = std::make_unique<TsMuxer>(
-            room.peers[static_cast<std::size_t>(self)].name, video_ ? video_->context() : nullptr,
-            audio_ ? audio_->context() : nullptr,
-            [this](std::span<const uint8_t> d) { fanout_.send(d); });
+        muxer_ = std::make_unique<TsMuxer>(room.peers[static_cast<std::size_t>(self)].name,
+                                           video_ ? video_->context() : nullptr,
+                                           audio_ ? audio_->context() : nullptr,
+                                           [this](std::span<const uint8_t> d) { fanout_.send(d); });
     }
 }
 
-MediaSender::~MediaSender() { stop(); }
+MediaSender::~MediaSender() {
+    stop();
+}
 
 void MediaSender::start() {
     origin_us_ = av_gettime_relative();

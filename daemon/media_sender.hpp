@@ -19,7 +19,7 @@
 namespace meshcall {
 
 class MediaSender {
-public:
+  public:
     // Takes the opened capture; `fd` is the call's UDP socket, `peers` every other participant.
     // `self_view` receives every captured picture (it outlives the sender).
     MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
@@ -36,7 +36,9 @@ public:
     // came back, and need not wait for a refresh cycle.
     void request_refresh() { refresh_requested_ = true; }
     // Any thread: see FanoutSender::set_backed_off.
-    void set_peer_backed_off(std::size_t peer, bool backed_off) { fanout_.set_backed_off(peer, backed_off); }
+    void set_peer_backed_off(std::size_t peer, bool backed_off) {
+        fanout_.set_backed_off(peer, backed_off);
+    }
     bool peer_backed_off(std::size_t peer) const { return fanout_.backed_off(peer); }
     bool video_muted() const { return video_muted_; }
 
@@ -45,7 +47,7 @@ public:
     uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
     const OpenedCapture& capture() const { return capture_; }
 
-private:
+  private:
     void run();
     // Send thread: the in-band presence packet (protocol/peer_message.hpp).
     void send_presence(bool leaving);

@@ -12,8 +12,12 @@ constexpr Rgb kPalette[16] = {
 };
 }  // namespace
 
-Rgb participant_colour(int index) { return kPalette[static_cast<unsigned>(index) % 16]; }
+Rgb participant_colour(int index) {
+    return kPalette[static_cast<unsigned>(index) % 16];
+}
 
-int participant_tone_hz(int index) { return 300 + 110 * (static_cast<unsigned>(index) % 16); }
+int participant_tone_hz(int index) {
+    return 300 + 110 * (static_cast<unsigned>(index) % 16);
+}
 
 }  // namespace meshcall

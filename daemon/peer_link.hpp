@@ -15,7 +15,7 @@
 namespace meshcall {
 
 class PeerLink {
-public:
+  public:
     static constexpr int64_t kAbsentAfterUs = 3'000'000;   // DESIGN: absent after 3 s of silence
     static constexpr int64_t kRestartAfterUs = 1'000'000;  // silence, then data: a new stream
 
@@ -27,9 +27,13 @@ public:
     // Once a second: turns counters into rates.
     void tick(int64_t now_us);
 
-    bool connected(int64_t now_us) const { return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs; }
+    bool connected(int64_t now_us) const {
+        return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs;
+    }
     // "connected", "absent" (nothing heard yet, or not for 3 s) or "left" (it said goodbye).
-    const char* state(int64_t now_us) const { return left_ ? "left" : connected(now_us) ? "connected" : "absent"; }
+    const char* state(int64_t now_us) const {
+        return left_ ? "left" : connected(now_us) ? "connected" : "absent";
+    }
     // From its presence messages (false for a stock sender, which sends none).
     bool audio_muted() const { return audio_muted_; }
     bool video_muted() const { return video_muted_; }
@@ -51,7 +55,7 @@ public:
     double loss_pct() const { return loss_pct_; }
     uint64_t lost_packets() const { return cc_.lost(); }
 
-private:
+  private:
     std::string name_;
     Address address_;
     std::unique_ptr<PeerReceiver> receiver_;

@@ -65,11 +65,13 @@ struct StreamDecoder {
 
 PeerReceiver::PeerReceiver(std::string name, const VideoSettings& room_video)
     : name_(std::move(name)),
-      max_pixels_(std::min<int64_t>(kMaxPixelsCap,
-                                    std::max<int64_t>(int64_t{2} * room_video.width * room_video.height,
-                                                      640 * 480))) {}
+      max_pixels_(std::min<int64_t>(
+          kMaxPixelsCap,
+          std::max<int64_t>(int64_t{2} * room_video.width * room_video.height, 640 * 480))) {}
 
-PeerReceiver::~PeerReceiver() { stop(); }
+PeerReceiver::~PeerReceiver() {
+    stop();
+}
 
 void PeerReceiver::start() {
     thread_ = std::thread([this] { run(); });
@@ -100,8 +102,8 @@ int PeerReceiver::read_packet(void* opaque, uint8_t* buf, int size) {
         self->pending_ = std::move(d.bytes);
         self->pending_pos_ = 0;
     }
-    const std::size_t n = std::min(static_cast<std::size_t>(size),
-                                   self->pending_.size() - self->pending_pos_);
+    const std::size_t n =
+        std::min(static_cast<std::size_t>(size), self->pending_.size() - self->pending_pos_);
     std::memcpy(buf, self->pending_.data() + self->pending_pos_, n);
     self->pending_pos_ += n;
     return static_cast<int>(n);
@@ -142,7 +144,8 @@ void PeerReceiver::run_demuxer() {
     raw->interrupt_callback = {&PeerReceiver::interrupt, this};
     int rc = avformat_open_input(&raw, nullptr, av_find_input_format("mpegts"), nullptr);
     if (rc < 0) {  // `raw` was freed
-        if (!stop_ && !reset_seen_) spdlog::info("{}: not an MPEG-TS stream: {}", name_, av_error_text(rc));
+        if (!stop_ && !reset_seen_)
+            spdlog::info("{}: not an MPEG-TS stream: {}", name_, av_error_text(rc));
         return;
     }
     InputContextPtr format(raw);
@@ -181,8 +184,8 @@ void PeerReceiver::run_demuxer() {
         if (auto stamp = read_capture_stamp(f)) {
             const int64_t lat = now - *stamp;
             if (lat > -1'000'000 && lat < 60'000'000) {
-                const auto bucket = static_cast<std::size_t>(std::clamp<int64_t>(
-                    lat / 1000, 0, PeerMediaStats::kLatencyBuckets - 1));
+                const auto bucket = static_cast<std::size_t>(
+                    std::clamp<int64_t>(lat / 1000, 0, PeerMediaStats::kLatencyBuckets - 1));
                 stats_.latency_histogram[bucket].fetch_add(1, std::memory_order_relaxed);
                 latencies.push_back(lat);
                 if (latencies.size() > 300) latencies.pop_front();  // ~10 s at 30 fps
@@ -195,8 +198,10 @@ void PeerReceiver::run_demuxer() {
                 std::vector<int64_t> sorted(latencies.begin(), latencies.end());
                 std::sort(sorted.begin(), sorted.end());
                 stats_.latency_p50_us = sorted[sorted.size() / 2];
-                stats_.latency_p95_us = sorted[std::min(sorted.size() - 1, sorted.size() * 95 / 100)];
-                stats_.latency_p99_us = sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
+                stats_.latency_p95_us =
+                    sorted[std::min(sorted.size() - 1, sorted.size() * 95 / 100)];
+                stats_.latency_p99_us =
+                    sorted[std::min(sorted.size() - 1, sorted.size() * 99 / 100)];
             }
         }
     };
@@ -219,8 +224,8 @@ void PeerReceiver::run_demuxer() {
         if (cap <= 0) return;
         mono.resize(static_cast<std::size_t>(cap));
         uint8_t* out[1] = {reinterpret_cast<uint8_t*>(mono.data())};
-        const int n = swr_convert(swr.get(), out, cap, const_cast<const uint8_t**>(f->extended_data),
-                                  f->nb_samples);
+        const int n = swr_convert(swr.get(), out, cap,
+                                  const_cast<const uint8_t**>(f->extended_data), f->nb_samples);
         if (n <= 0) return;
         double sum = 0;
         for (int i = 0; i < n; ++i) sum += double(mono[i]) * mono[i];

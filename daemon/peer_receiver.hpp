@@ -39,14 +39,14 @@ struct PeerMediaStats {
     std::atomic<int64_t> latency_p95_us{-1};
     std::atomic<int64_t> latency_p99_us{-1};
     std::atomic<int> width{0}, height{0};
-    std::atomic<uint32_t> mean_rgb{0};          // 0xRRGGBB of the last sampled picture
-    std::atomic<float> audio_level{0.f};        // RMS of the last decoded block, 0..1
+    std::atomic<uint32_t> mean_rgb{0};    // 0xRRGGBB of the last sampled picture
+    std::atomic<float> audio_level{0.f};  // RMS of the last decoded block, 0..1
     std::atomic<bool> has_video_stream{false};
     std::atomic<bool> has_audio_stream{false};
 };
 
 class PeerReceiver {
-public:
+  public:
     PeerReceiver(std::string name, const VideoSettings& room_video);
     ~PeerReceiver();
 
@@ -64,7 +64,7 @@ public:
     SampleRing& audio() { return audio_; }
     const std::string& name() const { return name_; }
 
-private:
+  private:
     void run();
     void run_demuxer();
     static int read_packet(void* opaque, uint8_t* buf, int size);

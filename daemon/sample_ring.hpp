@@ -13,7 +13,7 @@ namespace meshcall {
 inline constexpr std::size_t kSampleRingCapacity = 48000 / 2;  // half a second
 
 class SampleRing {
-public:
+  public:
     explicit SampleRing(std::size_t capacity) : buffer_(capacity) {}
 
     void write(std::span<const float> samples);
@@ -21,7 +21,7 @@ public:
     std::size_t read(std::span<float> out);
     std::size_t size() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::vector<float> buffer_;
     std::size_t start_ = 0, size_ = 0;

@@ -24,7 +24,7 @@ using FontPtr = std::unique_ptr<TTF_Font, SdlDeleter>;
 
 // SDL_ttf's library-wide init, counted: TTF_Init once per user, TTF_Quit with the last one.
 class TtfLibrary {
-public:
+  public:
     TtfLibrary() { ok_ = TTF_Init() == 0; }
     ~TtfLibrary() {
         if (ok_) TTF_Quit();
@@ -33,7 +33,7 @@ public:
     TtfLibrary& operator=(const TtfLibrary&) = delete;
     bool ok() const { return ok_; }
 
-private:
+  private:
     bool ok_ = false;
 };
 

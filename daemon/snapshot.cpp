@@ -8,7 +8,8 @@
 
 namespace meshcall {
 
-std::string encode_png_rgba(const uint8_t* rgba, int width, int height, int stride, std::string& out) {
+std::string encode_png_rgba(const uint8_t* rgba, int width, int height, int stride,
+                            std::string& out) {
     const AVCodec* codec = avcodec_find_encoder(AV_CODEC_ID_PNG);
     if (!codec) return "this FFmpeg has no PNG encoder";
     CodecContextPtr ctx(avcodec_alloc_context3(codec));
@@ -50,8 +51,8 @@ std::string SnapshotRenderer::write_png(const GridState& state, const std::strin
     SDL_RenderPresent(renderer_.get());
     std::string png;
     SDL_LockSurface(surface_.get());
-    std::string error = encode_png_rgba(static_cast<const uint8_t*>(surface_->pixels), width_, height_,
-                                        surface_->pitch, png);
+    std::string error = encode_png_rgba(static_cast<const uint8_t*>(surface_->pixels), width_,
+                                        height_, surface_->pitch, png);
     SDL_UnlockSurface(surface_.get());
     if (!error.empty()) return error;
     const std::string tmp = path + ".tmp";

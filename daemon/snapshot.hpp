@@ -10,7 +10,7 @@
 namespace meshcall {
 
 class SnapshotRenderer {
-public:
+  public:
     SnapshotRenderer(int width, int height, const std::string& font_path);
     ~SnapshotRenderer();
 
@@ -18,7 +18,7 @@ public:
     // never sees half a picture). Returns "" or what went wrong.
     std::string write_png(const GridState& state, const std::string& path);
 
-private:
+  private:
     int width_, height_;
     SurfacePtr surface_;
     RendererPtr renderer_;
@@ -26,6 +26,7 @@ private:
 };
 
 // Encodes tightly packed RGBA pixels as PNG into `out`. Returns "" or the error.
-std::string encode_png_rgba(const uint8_t* rgba, int width, int height, int stride, std::string& out);
+std::string encode_png_rgba(const uint8_t* rgba, int width, int height, int stride,
+                            std::string& out);
 
 }  // namespace meshcall

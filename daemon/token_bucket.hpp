@@ -8,8 +8,9 @@
 namespace meshcall {
 
 class TokenBucket {
-public:
-    TokenBucket(double rate_per_s, double burst) : rate_(rate_per_s), burst_(burst), tokens_(burst) {}
+  public:
+    TokenBucket(double rate_per_s, double burst)
+        : rate_(rate_per_s), burst_(burst), tokens_(burst) {}
 
     // Takes `cost` tokens at monotonic time `now_us` if there are enough; false otherwise.
     bool take(double cost, int64_t now_us) {
@@ -21,7 +22,7 @@ public:
         return true;
     }
 
-private:
+  private:
     double rate_, burst_, tokens_;
     int64_t last_us_ = -1;
 };

@@ -48,9 +48,10 @@ TsMuxer::TsMuxer(const std::string& name, const AVCodecContext* video, const AVC
         audio_tb_ = audio->time_base;
     }
     AVDictionary* opts = nullptr;
-    av_dict_set(&opts, "omit_video_pes_length", "0", 0);  // receivers emit a frame when its PES ends
-    av_dict_set(&opts, "pes_payload_size", "0", 0);       // no audio batching
-    av_dict_set(&opts, "pat_period", "0.25", 0);          // joiners start within a second
+    av_dict_set(&opts, "omit_video_pes_length", "0",
+                0);                                  // receivers emit a frame when its PES ends
+    av_dict_set(&opts, "pes_payload_size", "0", 0);  // no audio batching
+    av_dict_set(&opts, "pat_period", "0.25", 0);     // joiners start within a second
     av_dict_set(&opts, "sdt_period", "1", 0);
     av_dict_set(&opts, "flush_packets", "1", 0);
     int rc = avformat_write_header(oc_.get(), &opts);
@@ -80,7 +81,11 @@ void TsMuxer::write(AVPacket* pkt, int stream, AVRational from) {
     avio_flush(oc_->pb);
 }
 
-void TsMuxer::write_video(AVPacket* pkt) { write(pkt, video_stream_, video_tb_); }
-void TsMuxer::write_audio(AVPacket* pkt) { write(pkt, audio_stream_, audio_tb_); }
+void TsMuxer::write_video(AVPacket* pkt) {
+    write(pkt, video_stream_, video_tb_);
+}
+void TsMuxer::write_audio(AVPacket* pkt) {
+    write(pkt, audio_stream_, audio_tb_);
+}
 
 }  // namespace meshcall

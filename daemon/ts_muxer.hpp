@@ -11,7 +11,7 @@
 namespace meshcall {
 
 class TsMuxer {
-public:
+  public:
     using OnDatagram = std::function<void(std::span<const uint8_t>)>;
 
     // Either encoder may be null (no video / no sound). The SDT service name is `name`.
@@ -24,7 +24,7 @@ public:
     void write_video(AVPacket* pkt);
     void write_audio(AVPacket* pkt);
 
-private:
+  private:
     void write(AVPacket* pkt, int stream, AVRational from);
     static int on_write(void* opaque, uint8_t* buf, int size);  // FFmpeg 5.1: non-const
 

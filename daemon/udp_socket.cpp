@@ -29,7 +29,8 @@ UdpSocket::UdpSocket(OnDatagram on_datagram)
 
 UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram) {
     auto* s = new UdpSocket(std::move(on_datagram));
-    int rc = uv_udp_init_ex(loop, &s->handle_, static_cast<unsigned>(address.family()) | UV_UDP_RECVMMSG);
+    int rc = uv_udp_init_ex(loop, &s->handle_,
+                            static_cast<unsigned>(address.family()) | UV_UDP_RECVMMSG);
     if (rc != 0) {
         delete s;
         throw std::runtime_error(std::string("cannot create the UDP socket: ") + uv_strerror(rc));
@@ -55,7 +56,9 @@ UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram o
     return s;
 }
 
-void UdpSocket::start() { uv_udp_recv_start(&handle_, on_alloc, on_recv); }
+void UdpSocket::start() {
+    uv_udp_recv_start(&handle_, on_alloc, on_recv);
+}
 
 void UdpSocket::close() {
     if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&handle_))) return;
@@ -76,13 +79,15 @@ void UdpSocket::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 
 void UdpSocket::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
                         unsigned flags) {
-    if (flags & UV_UDP_MMSG_FREE) return;  // the end of a recvmmsg batch; our buffer is reused
+    if (flags & UV_UDP_MMSG_FREE) return;      // the end of a recvmmsg batch; our buffer is reused
     if (nread < 0 || addr == nullptr) return;  // nothing more to read now, or a socket error
     auto* self = static_cast<UdpSocket*>(h->data);
     self->on_datagram_({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)},
                        addr);
 }
 
-void UdpSocket::on_closed(uv_handle_t* h) { delete static_cast<UdpSocket*>(h->data); }
+void UdpSocket::on_closed(uv_handle_t* h) {
+    delete static_cast<UdpSocket*>(h->data);
+}
 
 }  // namespace meshcall

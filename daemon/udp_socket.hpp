@@ -16,7 +16,7 @@
 namespace meshcall {
 
 class UdpSocket {
-public:
+  public:
     // Called for each datagram received (payload may be empty).
     using OnDatagram = std::function<void(std::span<const uint8_t>, const sockaddr*)>;
 
@@ -33,7 +33,7 @@ public:
     int fd() const;
     const Address& bound() const { return bound_; }
 
-private:
+  private:
     UdpSocket(OnDatagram on_datagram);
     ~UdpSocket() = default;
     static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);

@@ -25,8 +25,8 @@ Viewer::Viewer(const GridStateSlot& grid, Actions actions, const std::string& fo
     : grid_(grid), actions_(std::move(actions)) {
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
         throw std::runtime_error(std::string("no display: ") + SDL_GetError());
-    window_.reset(SDL_CreateWindow("meshcall", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 720,
-                                   SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI));
+    window_.reset(SDL_CreateWindow("meshcall", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280,
+                                   720, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI));
     if (!window_) {
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
         throw std::runtime_error(std::string("cannot open a window: ") + SDL_GetError());
@@ -40,10 +40,11 @@ Viewer::Viewer(const GridStateSlot& grid, Actions actions, const std::string& fo
         spdlog::info("window: no GPU (software OpenGL); using SDL's software renderer");
         renderer_.reset();
         // SDL keeps the GL context on the window: a fresh window for the software renderer.
-        window_.reset(SDL_CreateWindow("meshcall", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280, 720,
-                                       SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI));
+        window_.reset(SDL_CreateWindow("meshcall", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                       1280, 720, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI));
     }
-    if (!renderer_ && window_) renderer_.reset(SDL_CreateRenderer(window_.get(), -1, SDL_RENDERER_SOFTWARE));
+    if (!renderer_ && window_)
+        renderer_.reset(SDL_CreateRenderer(window_.get(), -1, SDL_RENDERER_SOFTWARE));
     if (!renderer_) {
         window_.reset();
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
@@ -51,7 +52,8 @@ Viewer::Viewer(const GridStateSlot& grid, Actions actions, const std::string& fo
     }
     SDL_RendererInfo info{};
     SDL_GetRendererInfo(renderer_.get(), &info);
-    spdlog::info("window: {} renderer, {} video driver", info.name ? info.name : "?", SDL_GetCurrentVideoDriver());
+    spdlog::info("window: {} renderer, {} video driver", info.name ? info.name : "?",
+                 SDL_GetCurrentVideoDriver());
     painter_ = std::make_unique<GridRenderer>(renderer_.get(), font_path);
 }
 
@@ -67,15 +69,23 @@ void Viewer::handle(const SDL_Event& e) {
         leaving_ = true;
     } else if (e.type == SDL_KEYDOWN && !e.key.repeat) {
         switch (e.key.keysym.sym) {
-            case SDLK_m: actions_.toggle_audio(); break;
-            case SDLK_v: actions_.toggle_video(); break;
+            case SDLK_m:
+                actions_.toggle_audio();
+                break;
+            case SDLK_v:
+                actions_.toggle_video();
+                break;
             case SDLK_f:
                 fullscreen_ = !fullscreen_;
-                SDL_SetWindowFullscreen(window_.get(), fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+                SDL_SetWindowFullscreen(window_.get(),
+                                        fullscreen_ ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
                 break;
             case SDLK_q:
-            case SDLK_ESCAPE: leaving_ = true; break;
-            default: break;
+            case SDLK_ESCAPE:
+                leaving_ = true;
+                break;
+            default:
+                break;
         }
     }
     if (leaving_) {
@@ -101,7 +111,8 @@ void Viewer::run(const std::atomic<bool>& ended) {
         uint64_t frames = 0;  // generations only grow: their sum changes when any tile has news
         for (const auto& t : state.tiles)
             if (t.frame) frames += t.frame->generation();
-        const bool changed = generation != drawn_generation || frames != drawn_frames || now - last_draw > 500;
+        const bool changed =
+            generation != drawn_generation || frames != drawn_frames || now - last_draw > 500;
         if (!changed || now - last_draw < kFrameMs) continue;
         if (state.title != title_) {
             title_ = state.title;

@@ -14,7 +14,7 @@
 namespace meshcall {
 
 class Viewer {
-public:
+  public:
     struct Actions {
         std::function<void()> toggle_audio;
         std::function<void()> toggle_video;
@@ -28,7 +28,7 @@ public:
     // Shows the call until `ended` becomes true.
     void run(const std::atomic<bool>& ended);
 
-private:
+  private:
     void handle(const SDL_Event& e);
 
     const GridStateSlot& grid_;

@@ -5,9 +5,12 @@ namespace meshcall {
 
 const char* to_string(MuteTarget what) {
     switch (what) {
-        case MuteTarget::audio: return "audio";
-        case MuteTarget::video: return "video";
-        case MuteTarget::all: return "all";
+        case MuteTarget::audio:
+            return "audio";
+        case MuteTarget::video:
+            return "video";
+        case MuteTarget::all:
+            return "all";
     }
     return "all";
 }

@@ -1,4 +1,5 @@
-// Control-socket messages: one JSON object per line in each direction (DESIGN.md, "Control socket").
+// Control-socket messages: one JSON object per line in each direction (DESIGN.md, "Control
+// socket").
 #pragma once
 
 #include <nlohmann/json.hpp>

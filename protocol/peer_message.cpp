@@ -23,7 +23,8 @@ std::array<uint8_t, kTsPacketSize> encode_peer_message(const PeerMessage& m, uin
     std::memcpy(&p[i], kMagic, 4);
     i += 4;
     p[i++] = kVersion;
-    p[i++] = static_cast<uint8_t>((m.audio_muted ? 1 : 0) | (m.video_muted ? 2 : 0) | (m.leaving ? 4 : 0));
+    p[i++] = static_cast<uint8_t>((m.audio_muted ? 1 : 0) | (m.video_muted ? 2 : 0) |
+                                  (m.leaving ? 4 : 0));
     for (int s = 24; s >= 0; s -= 8) p[i++] = static_cast<uint8_t>(m.seq >> s);
     const std::size_t n = std::min(m.name.size(), kMaxName);
     p[i++] = static_cast<uint8_t>(n);

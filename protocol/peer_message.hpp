@@ -28,7 +28,8 @@ struct PeerMessage {
 // One TS packet: sync, PUSI, kPeerMessagePid, payload only, `continuity`; payload "MCP1",
 // version 1, flags (bit 0 audio muted, bit 1 video muted, bit 2 leaving), seq (big-endian),
 // name length, name, 0xff stuffing.
-std::array<uint8_t, kTsPacketSize> encode_peer_message(const PeerMessage& message, uint8_t continuity);
+std::array<uint8_t, kTsPacketSize> encode_peer_message(const PeerMessage& message,
+                                                       uint8_t continuity);
 
 // Decodes one TS packet; nullopt if it is not a well-formed peer message.
 std::optional<PeerMessage> decode_peer_message(std::span<const uint8_t, kTsPacketSize> packet);

@@ -30,7 +30,7 @@ bool is_ts_datagram(std::span<const uint8_t> datagram);
 // Counts TS packets lost in transit from continuity-counter gaps, per PID.
 // Not thread-safe: one tracker per peer, used by the thread that receives that peer.
 class ContinuityTracker {
-public:
+  public:
     // Feeds every packet of a datagram that passed is_ts_datagram().
     void add_datagram(std::span<const uint8_t> datagram);
 
@@ -38,7 +38,7 @@ public:
     uint64_t lost() const { return lost_; }        // TS packets missing by the counters
     void reset();                                  // forget all PIDs (sender restarted)
 
-private:
+  private:
     static constexpr std::size_t kPids = 8192;
     // 0xff: no packet seen on that PID yet.
     std::array<uint8_t, kPids> last_{};

@@ -95,8 +95,7 @@ TEST_CASE("check: fifteen.json lists fifteen peers and a 14 x 1032 kbit/s upload
     INFO("stderr: ", r.err);
     CHECK(r.status == 0);
     CHECK(contains(r.out, "15 participants"));
-    for (int i = 1; i <= 15; ++i)
-        CHECK(contains(r.out, "127.0.0." + std::to_string(i) + ":41340"));
+    for (int i = 1; i <= 15; ++i) CHECK(contains(r.out, "127.0.0." + std::to_string(i) + ":41340"));
     CHECK(contains(r.out, "14448 kbit/s"));
 }
 

@@ -11,7 +11,8 @@ using namespace meshcall;
 using namespace meshcall::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("meshcall demo --peers 4 --seconds 5 exits 0 and leaves a snapshot with four live tiles") {
+TEST_CASE(
+    "meshcall demo --peers 4 --seconds 5 exits 0 and leaves a snapshot with four live tiles") {
     REQUIRE(have_program("ffmpeg"));
     RunResult r = run({MESHCALL_BIN, "demo", "--peers", "4", "--seconds", "5"}, 60s, {"DISPLAY="});
     INFO(r.out << r.err);
@@ -21,7 +22,8 @@ TEST_CASE("meshcall demo --peers 4 --seconds 5 exits 0 and leaves a snapshot wit
     REQUIRE(at != std::string::npos);
     std::string path = r.out.substr(at + 26);
     path = path.substr(0, path.find('\n'));
-    RunResult img = run({"ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"}, 10s);
+    RunResult img =
+        run({"ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"}, 10s);
     REQUIRE(img.out.size() == 1280u * 720 * 3);
     const auto rects = layout_grid(4, 1280, 720, 640, 480);
     for (int i = 0; i < 4; ++i) {

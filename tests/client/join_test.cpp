@@ -9,14 +9,17 @@ using namespace meshcall;
 using namespace meshcall::test;
 using namespace std::chrono_literals;
 
-TEST_CASE("meshcall join takes the name from the profile, and meshcall leave ends it with status 0") {
+TEST_CASE(
+    "meshcall join takes the name from the profile, and meshcall leave ends it with status 0") {
     TempDir dir;
     TestRoom room = make_room(dir, "join", {"alice", "bob"});
     const std::string config = dir.file("config");
     const std::string runtime = dir.file("run");
     REQUIRE(run({"mkdir", "-p", config + "/meshcall", runtime}, 5s).status == 0);
-    dir.write("config/meshcall/profile.json", R"({"name": "bob", "video": "test", "audio": "tone"})");
-    const std::vector<std::string> env = {"XDG_CONFIG_HOME=" + config, "XDG_RUNTIME_DIR=" + runtime};
+    dir.write("config/meshcall/profile.json",
+              R"({"name": "bob", "video": "test", "audio": "tone"})");
+    const std::vector<std::string> env = {"XDG_CONFIG_HOME=" + config,
+                                          "XDG_RUNTIME_DIR=" + runtime};
     Process bob({MESHCALL_BIN, "join", room.path, "--headless"}, dir.file("bob.log"), env);
     Daemon alice(dir, room, "alice");
     REQUIRE(alice.wait_ready());
@@ -39,7 +42,8 @@ TEST_CASE("meshcall join takes the name from the profile, and meshcall leave end
 TEST_CASE("meshcall join with no --as and no profile name says what to do, status 2") {
     TempDir dir;
     TestRoom room = make_room(dir, "who", {"alice", "bob"});
-    RunResult r = run({MESHCALL_BIN, "join", room.path, "--headless"}, 5s, {"XDG_CONFIG_HOME=" + dir.path()});
+    RunResult r =
+        run({MESHCALL_BIN, "join", room.path, "--headless"}, 5s, {"XDG_CONFIG_HOME=" + dir.path()});
     CHECK(r.status == 2);
     CHECK(r.err.find("--as NAME") != std::string::npos);
 }
@@ -47,9 +51,10 @@ TEST_CASE("meshcall join with no --as and no profile name says what to do, statu
 TEST_CASE("Ctrl-C (SIGINT) on meshcall join leaves cleanly") {
     TempDir dir;
     TestRoom room = make_room(dir, "ctrlc", {"alice", "bob"});
-    Process alice({MESHCALL_BIN, "join", room.path, "--as", "alice", "--headless", "--video", "test", "--audio",
-                   "none", "--control", dir.file("a.sock"), "--profile", dir.file("none.json")},
-                  dir.file("alice.log"));
+    Process alice(
+        {MESHCALL_BIN, "join", room.path, "--as", "alice", "--headless", "--video", "test",
+         "--audio", "none", "--control", dir.file("a.sock"), "--profile", dir.file("none.json")},
+        dir.file("alice.log"));
     Daemon bob(dir, room, "bob");
     REQUIRE(bob.wait_ready());
     REQUIRE(wait_until([&] { return bob.peer("alice")["state"] == "connected"; }, 5s));

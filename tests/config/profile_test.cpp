@@ -43,7 +43,7 @@ void check_error(const std::string& error, const std::string& path, const std::s
 
 // Sets an environment variable for the scope of one test and restores it afterwards.
 class ScopedEnv {
-public:
+  public:
     ScopedEnv(const char* name, const char* value) : name_(name) {
         if (const char* old = std::getenv(name)) old_ = old;
         if (value)
@@ -60,7 +60,7 @@ public:
     ScopedEnv(const ScopedEnv&) = delete;
     ScopedEnv& operator=(const ScopedEnv&) = delete;
 
-private:
+  private:
     const char* name_;
     std::optional<std::string> old_;
 };
@@ -118,14 +118,16 @@ TEST_CASE("profile error: a name that is not a string") {
 TEST_CASE("profile error: a video value that is not a source") {
     check_error(profile_error(R"({"video": "webcam"})"), "video",
                 "\"webcam\" is not a video source");
-    check_error(profile_error(R"({"video": "test:1"})"), "video", "\"test:1\" is not a video source");
+    check_error(profile_error(R"({"video": "test:1"})"), "video",
+                "\"test:1\" is not a video source");
     check_error(profile_error(R"({"video": false})"), "video", "must be a string, not a boolean");
 }
 
 TEST_CASE("profile error: an audio value that is not a source") {
     check_error(profile_error(R"({"audio": "speaker"})"), "audio",
                 "\"speaker\" is not an audio source");
-    check_error(profile_error(R"({"audio": "none:x"})"), "audio", "\"none:x\" is not an audio source");
+    check_error(profile_error(R"({"audio": "none:x"})"), "audio",
+                "\"none:x\" is not an audio source");
 }
 
 TEST_CASE("profile error: not JSON, empty, or not an object") {

@@ -1,4 +1,5 @@
-// Tests config/room: parsing and validating room files, with the exact "file: field: problem" errors.
+// Tests config/room: parsing and validating room files, with the exact "file: field: problem"
+// errors.
 #include "config/room.hpp"
 
 #include <doctest/doctest.h>
@@ -42,7 +43,9 @@ std::string room_error(const std::string& text) {
     }
     return "";
 }
-std::string room_error(const json& doc) { return room_error(doc.dump(2)); }
+std::string room_error(const json& doc) {
+    return room_error(doc.dump(2));
+}
 
 std::string load_error(const std::string& path) {
     try {
@@ -298,7 +301,8 @@ TEST_CASE("room error: text after the JSON object is not JSON") {
 }
 
 TEST_CASE("room error: the top level is not an object") {
-    check_error(room_error(std::string("[1, 2]")), "(top level)", "must be a JSON object, not an array");
+    check_error(room_error(std::string("[1, 2]")), "(top level)",
+                "must be a JSON object, not an array");
     check_error(room_error(std::string("\"standup\"")), "(top level)",
                 "must be a JSON object, not a string");
 }
@@ -427,7 +431,8 @@ TEST_CASE("room error: video.fps is a fraction") {
 TEST_CASE("room error: video.bitrate_kbps out of range") {
     json doc = good_room();
     doc["video"] = {{"bitrate_kbps", 49}};
-    check_error(room_error(doc), "video.bitrate_kbps", "49 is not a video bitrate in kbit/s (50-20000)");
+    check_error(room_error(doc), "video.bitrate_kbps",
+                "49 is not a video bitrate in kbit/s (50-20000)");
     doc["video"] = {{"bitrate_kbps", 20001}};
     check_error(room_error(doc), "video.bitrate_kbps", "20001 is not a video bitrate");
 }
@@ -441,7 +446,8 @@ TEST_CASE("room error: an unknown key inside video") {
 TEST_CASE("room error: audio.bitrate_kbps out of range") {
     json doc = good_room();
     doc["audio"] = {{"bitrate_kbps", 5}};
-    check_error(room_error(doc), "audio.bitrate_kbps", "5 is not an audio bitrate in kbit/s (6-510)");
+    check_error(room_error(doc), "audio.bitrate_kbps",
+                "5 is not an audio bitrate in kbit/s (6-510)");
     doc["audio"] = {{"bitrate_kbps", 511}};
     check_error(room_error(doc), "audio.bitrate_kbps", "511 is not an audio bitrate");
 }
@@ -560,7 +566,8 @@ TEST_CASE("room error: a port out of range") {
 
 TEST_CASE("room error: a port too large for any integer type") {
     const std::string text =
-        "{\"room\":\"standup\",\"peers\":[{\"name\":\"alice\",\"host\":\"127.0.0.1\",\"port\":41310},"
+        "{\"room\":\"standup\",\"peers\":[{\"name\":\"alice\",\"host\":\"127.0.0.1\",\"port\":"
+        "41310},"
         "{\"name\":\"bob\",\"host\":\"127.0.0.1\",\"port\":18446744073709551615}]}";
     check_error(room_error(text), "peers[1].port", "18446744073709551615 is not a port (1-65535)");
 }
@@ -570,7 +577,8 @@ TEST_CASE("room error: a port written as a string or a fraction") {
     doc["peers"][0]["port"] = "41310";
     check_error(room_error(doc), "peers[0].port", "must be a whole number, not a string");
     doc["peers"][0]["port"] = 41310.5;
-    check_error(room_error(doc), "peers[0].port", "must be a whole number, not a fractional number");
+    check_error(room_error(doc), "peers[0].port",
+                "must be a whole number, not a fractional number");
     doc["peers"][0]["port"] = true;
     check_error(room_error(doc), "peers[0].port", "must be a whole number, not a boolean");
 }

@@ -9,7 +9,9 @@
 using namespace meshcall;
 
 namespace {
-std::vector<float> constant(std::size_t n, float v) { return std::vector<float>(n, v); }
+std::vector<float> constant(std::size_t n, float v) {
+    return std::vector<float>(n, v);
+}
 }  // namespace
 
 TEST_CASE("mixer: a source plays only once ~40 ms are buffered, then sums") {
@@ -37,7 +39,7 @@ TEST_CASE("mixer: an underrun fades out, counts, and grows the buffer target by 
     CHECK(mixer.underruns() == 1);
     CHECK(out[499] == doctest::Approx(0.4f));
     CHECK(out[500] < 0.4f);
-    CHECK(out[500] > 0.f);                       // fading, not a click
+    CHECK(out[500] > 0.f);                          // fading, not a click
     CHECK(out[500 + 240] == doctest::Approx(0.f));  // 5 ms later: silent
     CHECK(mixer.target(0) == AudioMixer::kStartTarget + AudioMixer::kGrowStep);
 }

@@ -188,7 +188,8 @@ TEST_CASE("queue: a fast producer and a slow consumer lose only counted items, i
     CHECK(q.dropped() == refused);
     CHECK(received.size() + q.dropped() == static_cast<std::size_t>(kItems));
     bool ordered = true;
-    for (std::size_t i = 1; i < received.size(); ++i) ordered = ordered && received[i - 1] < received[i];
+    for (std::size_t i = 1; i < received.size(); ++i)
+        ordered = ordered && received[i - 1] < received[i];
     CHECK(ordered);
     REQUIRE(!received.empty());
     CHECK(received.back() == kItems - 1);

@@ -112,11 +112,13 @@ TEST_CASE("status names the room, self and every peer with the documented fields
     REQUIRE(s);
     CHECK((*s)["room"] == "fields");
     CHECK((*s)["self"]["name"] == "alice");
-    for (const char* key : {"audio_muted", "video_muted", "tx_kbps"}) CHECK((*s)["self"].contains(key));
+    for (const char* key : {"audio_muted", "video_muted", "tx_kbps"})
+        CHECK((*s)["self"].contains(key));
     REQUIRE((*s)["peers"].size() == 1);
     const auto& bob = (*s)["peers"][0];
-    for (const char* key : {"name", "address", "state", "video_fps", "rx_kbps", "loss_pct",
-                            "audio_muted", "video_muted", "last_seen_ms", "datagrams", "latency_ms"})
+    for (const char* key :
+         {"name", "address", "state", "video_fps", "rx_kbps", "loss_pct", "audio_muted",
+          "video_muted", "last_seen_ms", "datagrams", "latency_ms"})
         CHECK(bob.contains(key));
     CHECK(bob["state"] == "absent");  // bob never started
     CHECK(bob["address"] == "127.0.0.1:" + std::to_string(room.port_of("bob")));

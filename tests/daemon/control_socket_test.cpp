@@ -120,8 +120,8 @@ TEST_CASE("40 clients and a client that never reads: at most 32 held, status sta
     char buf[256];
     ssize_t got = 0;
     CHECK(wait_until([&] { return (got = recv(fds[0], buf, sizeof buf, MSG_DONTWAIT)) > 0; }, 2s));
-    CHECK(std::string(buf, static_cast<std::size_t>(std::max<ssize_t>(got, 0))).find("too many control clients") !=
-          std::string::npos);
+    CHECK(std::string(buf, static_cast<std::size_t>(std::max<ssize_t>(got, 0)))
+              .find("too many control clients") != std::string::npos);
     for (int fd : fds) close(fd);
     close(sleeper);
     CHECK(status_is_quick(alice));
@@ -133,8 +133,8 @@ TEST_CASE("the default control socket is 0600 in a 0700 directory, and another u
     TestRoom room = make_room(dir, "perm", {"alice", "bob"});
     const std::string runtime = dir.file("run");
     mkdir(runtime.c_str(), 0755);
-    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "none",
-                   "--audio", "none", "--profile", dir.file("none.json")},
+    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video",
+                   "none", "--audio", "none", "--profile", dir.file("none.json")},
                   dir.file("alice.log"), {"XDG_RUNTIME_DIR=" + runtime});
     const std::string sock = runtime + "/meshcall/perm.sock";
     REQUIRE(wait_until([&] { return access(sock.c_str(), F_OK) == 0; }, 10s));
@@ -150,8 +150,8 @@ TEST_CASE("the default control socket is 0600 in a 0700 directory, and another u
     if (getuid() == 0 && have_program("setpriv")) {
         chmod(dir.path().c_str(), 0755);
         chmod(runtime.c_str(), 0755);
-        RunResult other = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", MESHCALL_BIN,
-                               "status", "--control", sock},
+        RunResult other = run({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                               MESHCALL_BIN, "status", "--control", sock},
                               5s);
         INFO(other.err);
         CHECK(other.status != 0);
@@ -162,17 +162,19 @@ TEST_CASE("the default control socket is 0600 in a 0700 directory, and another u
     CHECK(access(sock.c_str(), F_OK) != 0);
 }
 
-TEST_CASE("a live socket means the room is already joined, a stale one is replaced, a symlink is refused") {
+TEST_CASE(
+    "a live socket means the room is already joined, a stale one is replaced, a symlink is "
+    "refused") {
     TempDir dir;
     TestRoom room = make_room(dir, "twice", {"alice", "bob"});
     {
         Daemon alice(dir, room, "alice", {"--video", "none", "--audio", "none"});
         REQUIRE(alice.wait_ready());
         // Same control path, other peer entry (so the UDP port is free): refused, exit 1.
-        RunResult again = run({MESHCALLD_BIN, "--room", room.path, "--as", "bob", "--headless", "--video",
-                               "none", "--audio", "none", "--control", alice.control(), "--profile",
-                               dir.file("none.json")},
-                              5s);
+        RunResult again = run(
+            {MESHCALLD_BIN, "--room", room.path, "--as", "bob", "--headless", "--video", "none",
+             "--audio", "none", "--control", alice.control(), "--profile", dir.file("none.json")},
+            5s);
         CHECK(again.status == 1);
         CHECK(again.err.find("already joined") != std::string::npos);
         CHECK(alice.status());
@@ -186,9 +188,10 @@ TEST_CASE("a live socket means the room is already joined, a stale one is replac
     CHECK(alice2.process().wait(2s) == 0);
 
     REQUIRE(symlink("/tmp/elsewhere", dir.file("evil.sock").c_str()) == 0);
-    RunResult evil = run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "none",
-                          "--audio", "none", "--control", dir.file("evil.sock"), "--profile", dir.file("none.json")},
-                         5s);
+    RunResult evil = run(
+        {MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "none",
+         "--audio", "none", "--control", dir.file("evil.sock"), "--profile", dir.file("none.json")},
+        5s);
     CHECK(evil.status == 1);
     CHECK(evil.err.find("symbolic link") != std::string::npos);
 }

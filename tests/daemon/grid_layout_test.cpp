@@ -27,8 +27,11 @@ TEST_CASE("grid shape: 2x2 for 4, 3x3 for 7, 4x4 for 15, and ceil(sqrt(n)) colum
     }
 }
 
-TEST_CASE("layout: tiles keep the aspect ratio, stay inside, never overlap, for n = 1..16 and odd sizes") {
-    const int sizes[][2] = {{1280, 720}, {641, 479}, {333, 1001}, {1919, 1079}, {100, 75}, {17, 13}};
+TEST_CASE(
+    "layout: tiles keep the aspect ratio, stay inside, never overlap, for n = 1..16 and odd "
+    "sizes") {
+    const int sizes[][2] = {{1280, 720},  {641, 479}, {333, 1001},
+                            {1919, 1079}, {100, 75},  {17, 13}};
     for (auto [w, h] : sizes) {
         for (int n = 1; n <= 16; ++n) {
             INFO("n=" << n << " window " << w << "x" << h);
@@ -43,7 +46,8 @@ TEST_CASE("layout: tiles keep the aspect ratio, stay inside, never overlap, for 
                 if (t.w > 3) CHECK(std::abs(t.w * 3 - t.h * 4) <= 4);  // 4:3 within rounding
                 for (std::size_t j = 0; j < i; ++j) {
                     const Rect& o = tiles[j];
-                    const bool apart = t.x >= o.x + o.w || o.x >= t.x + t.w || t.y >= o.y + o.h || o.y >= t.y + t.h;
+                    const bool apart = t.x >= o.x + o.w || o.x >= t.x + t.w || t.y >= o.y + o.h ||
+                                       o.y >= t.y + t.h;
                     CHECK(apart);
                 }
             }

@@ -40,11 +40,15 @@ void send_to(int fd, int port, const void* data, std::size_t size) {
     (void)sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
 }
 
-uint64_t frames(Daemon& d, const std::string& peer) { return d.peer(peer).value("video_frames", uint64_t{0}); }
+uint64_t frames(Daemon& d, const std::string& peer) {
+    return d.peer(peer).value("video_frames", uint64_t{0});
+}
 
 }  // namespace
 
-TEST_CASE("a garbage flood from a listed address is rate-limited: status stays quick, the others keep 90 % of their frames") {
+TEST_CASE(
+    "a garbage flood from a listed address is rate-limited: status stays quick, the others keep 90 "
+    "% of their frames") {
     TempDir dir;
     TestRoom room = make_room(dir, "spoof", {"alice", "bob", "carol"});
     Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
@@ -58,10 +62,12 @@ TEST_CASE("a garbage flood from a listed address is rate-limited: status stays q
     std::atomic<uint64_t> sent{0};
     std::thread flood([&] {
         uint8_t junk[1316];
-        for (std::size_t i = 0; i < sizeof junk; ++i) junk[i] = i % 188 == 0 ? 0x47 : uint8_t(i * 13);
+        for (std::size_t i = 0; i < sizeof junk; ++i)
+            junk[i] = i % 188 == 0 ? 0x47 : uint8_t(i * 13);
         const auto end = std::chrono::steady_clock::now() + 5s;
         while (!stop && std::chrono::steady_clock::now() < end) {
-            for (int i = 0; i < 100; ++i, ++sent) send_to(fd, room.port_of("alice"), junk, 1 + (i * 97) % 1316);
+            for (int i = 0; i < 100; ++i, ++sent)
+                send_to(fd, room.port_of("alice"), junk, 1 + (i * 97) % 1316);
             std::this_thread::sleep_for(std::chrono::microseconds(500));
         }
     });
@@ -74,20 +80,24 @@ TEST_CASE("a garbage flood from a listed address is rate-limited: status stays q
         if (!alice.status() || std::chrono::steady_clock::now() - q > 200ms) ++slow;
         std::this_thread::sleep_for(100ms);
     }
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const uint64_t f1 = frames(alice, "carol");
     stop = true;
     flood.join();
     close(fd);
     auto bob = alice.peer("bob");
-    INFO("flood datagrams " << sent.load() << "; carol fps during it " << double(f1 - f0) / seconds << "; " << bob.dump());
+    INFO("flood datagrams " << sent.load() << "; carol fps during it " << double(f1 - f0) / seconds
+                            << "; " << bob.dump());
     CHECK(slow == 0);
     CHECK(double(f1 - f0) / seconds >= 27.0);
     CHECK(bob["rate_limited"].get<uint64_t>() > sent.load() / 2);
     CHECK(alice.process().running());
 }
 
-TEST_CASE("malformed datagrams from a listed peer are counted and dropped and the other peers do not notice") {
+TEST_CASE(
+    "malformed datagrams from a listed peer are counted and dropped and the other peers do not "
+    "notice") {
     TempDir dir;
     TestRoom room = make_room(dir, "junk", {"alice", "bob", "carol"});
     Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
@@ -122,7 +132,9 @@ TEST_CASE("malformed datagrams from a listed peer are counted and dropped and th
     CHECK(alice.peer("carol")["video_fps"].get<double>() >= 27.0);
 }
 
-TEST_CASE("a stream whose pictures are far larger than the room's is refused and counted, the others unaffected") {
+TEST_CASE(
+    "a stream whose pictures are far larger than the room's is refused and counted, the others "
+    "unaffected") {
     REQUIRE(have_program("ffmpeg"));
     TempDir dir;
     TestRoom room = make_room(dir, "huge", {"alice", "big", "carol"});
@@ -131,9 +143,26 @@ TEST_CASE("a stream whose pictures are far larger than the room's is refused and
     REQUIRE(carol.wait_ready());
     REQUIRE(wait_until([&] { return alice.peer("carol").value("video_fps", 0.0) >= 27.0; }, 10s));
     // 1920x1088 in a 320x240 room: over max_pixels (twice the room, at least 640x480).
-    Process big({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
-                 "color=c=white:s=1920x1088:r=10", "-t", "6", "-c:v", "libx264", "-preset", "ultrafast", "-tune",
-                 "zerolatency", "-f", "mpegts",
+    Process big({"ffmpeg",
+                 "-hide_banner",
+                 "-nostdin",
+                 "-loglevel",
+                 "error",
+                 "-re",
+                 "-f",
+                 "lavfi",
+                 "-i",
+                 "color=c=white:s=1920x1088:r=10",
+                 "-t",
+                 "6",
+                 "-c:v",
+                 "libx264",
+                 "-preset",
+                 "ultrafast",
+                 "-tune",
+                 "zerolatency",
+                 "-f",
+                 "mpegts",
                  "udp://127.0.0.1:" + std::to_string(room.port_of("alice")) +
                      "?localport=" + std::to_string(room.port_of("big")) + "&pkt_size=1316"},
                 dir.file("big.log"));
@@ -146,7 +175,9 @@ TEST_CASE("a stream whose pictures are far larger than the room's is refused and
     CHECK(alice.process().running());
 }
 
-TEST_CASE("a peer silent for 10 s is backed off to presence only, and gets everything the moment it is heard") {
+TEST_CASE(
+    "a peer silent for 10 s is backed off to presence only, and gets everything the moment it is "
+    "heard") {
     TempDir dir;
     TestRoom room = make_room(dir, "backoff", {"alice", "bob"});
     Daemon alice(dir, room, "alice");
@@ -163,8 +194,10 @@ TEST_CASE("a peer silent for 10 s is backed off to presence only, and gets every
     int datagrams = 0;
     const auto end = std::chrono::steady_clock::now() + 2s;
     while (std::chrono::steady_clock::now() < end) {
-        if (recv(listener, buf, sizeof buf, MSG_DONTWAIT) > 0) ++datagrams;
-        else std::this_thread::sleep_for(5ms);
+        if (recv(listener, buf, sizeof buf, MSG_DONTWAIT) > 0)
+            ++datagrams;
+        else
+            std::this_thread::sleep_for(5ms);
     }
     close(listener);
     MESSAGE("datagrams to a backed-off peer in 2 s: " << datagrams);
@@ -176,7 +209,9 @@ TEST_CASE("a peer silent for 10 s is backed off to presence only, and gets every
     const auto t0 = std::chrono::steady_clock::now();
     CHECK(wait_until([&] { return frames(bob, "alice") > 0; }, 2s));
     MESSAGE("bob's first picture of alice after "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - t0)
+                   .count()
             << " ms");
     CHECK(alice.peer("bob")["backed_off"] == false);
 }

@@ -20,15 +20,43 @@ TEST_CASE("a stock ffmpeg sender (the blog's command) shows up as a decoded peer
     // The original two-person command, with lavfi standing in for camera and microphone.
     const std::string url = "udp://127.0.0.1:" + std::to_string(room.port_of("alice")) +
                             "?localport=" + std::to_string(room.port_of("seed")) + "&pkt_size=1316";
-    Process seed({"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
-                  "-i", "testsrc2=size=320x240:rate=30", "-f", "lavfi", "-i", "sine=frequency=500",
-                  "-t", "20", "-c:v", "libx264", "-preset:v", "ultrafast", "-tune", "zerolatency",
-                  "-intra-refresh", "1", "-b:v", "400k", "-c:a", "mp2", "-f", "mpegts", url},
+    Process seed({"ffmpeg",
+                  "-hide_banner",
+                  "-nostdin",
+                  "-loglevel",
+                  "error",
+                  "-re",
+                  "-f",
+                  "lavfi",
+                  "-i",
+                  "testsrc2=size=320x240:rate=30",
+                  "-f",
+                  "lavfi",
+                  "-i",
+                  "sine=frequency=500",
+                  "-t",
+                  "20",
+                  "-c:v",
+                  "libx264",
+                  "-preset:v",
+                  "ultrafast",
+                  "-tune",
+                  "zerolatency",
+                  "-intra-refresh",
+                  "1",
+                  "-b:v",
+                  "400k",
+                  "-c:a",
+                  "mp2",
+                  "-f",
+                  "mpegts",
+                  url},
                  dir.file("seed.log"));
     CHECK(wait_until(
         [&] {
             auto p = alice.peer("seed");
-            return p.is_object() && p.value("video_frames", 0) >= 30 && p.value("audio_frames", 0) >= 10;
+            return p.is_object() && p.value("video_frames", 0) >= 30 &&
+                   p.value("audio_frames", 0) >= 10;
         },
         15s));
     auto p = alice.peer("seed");
@@ -51,8 +79,8 @@ TEST_CASE("stock ffmpeg receives a meshcalld stream: H.264 and Opus, no errors, 
                             "?localaddr=127.0.0.1&timeout=5000000";
     RunResult result;
     std::thread receiver([&] {
-        result = run({"ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i", url,
-                      "-map", "0:v", "-map", "0:a", "-t", "4", "-f", "null", "-"},
+        result = run({"ffmpeg", "-hide_banner", "-nostdin", "-nostats", "-loglevel", "info", "-i",
+                      url, "-map", "0:v", "-map", "0:a", "-t", "4", "-f", "null", "-"},
                      40s);
     });
     std::this_thread::sleep_for(500ms);  // let ffmpeg bind its port before the stream starts

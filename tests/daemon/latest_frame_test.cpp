@@ -1,4 +1,5 @@
-// Tests daemon/latest_frame: the latest-wins video slot (publish, take_if_newer, clear, generation).
+// Tests daemon/latest_frame: the latest-wins video slot (publish, take_if_newer, clear,
+// generation).
 #include "daemon/latest_frame.hpp"
 
 #include <doctest/doctest.h>

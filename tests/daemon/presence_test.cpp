@@ -17,7 +17,9 @@ RunResult cli(const Daemon& d, std::vector<std::string> args) {
 }
 }  // namespace
 
-TEST_CASE("mute and unmute reach the other peer within 1 s, video off stops its frames, video on restarts them") {
+TEST_CASE(
+    "mute and unmute reach the other peer within 1 s, video off stops its frames, video on "
+    "restarts them") {
     TempDir dir;
     TestRoom room = make_room(dir, "presence", {"alice", "bob"});
     Daemon alice(dir, room, "alice"), bob(dir, room, "bob");
@@ -31,10 +33,13 @@ TEST_CASE("mute and unmute reach the other peer within 1 s, video off stops its 
     CHECK(wait_until([&] { return bob.peer("alice")["audio_muted"] == true; }, 1s));
     // No more sound from alice.
     const auto audio0 = bob.peer("alice")["audio_frames"].get<uint64_t>();
-    REQUIRE(wait_until([&] { return alice.status().value()["self"]["audio_frames_sent"].get<uint64_t>() > 0; }, 1s));
+    REQUIRE(wait_until(
+        [&] { return alice.status().value()["self"]["audio_frames_sent"].get<uint64_t>() > 0; },
+        1s));
     REQUIRE(cli(alice, {"unmute", "audio"}).status == 0);
     CHECK(wait_until([&] { return bob.peer("alice")["audio_muted"] == false; }, 1s));
-    CHECK(wait_until([&] { return bob.peer("alice")["audio_frames"].get<uint64_t>() > audio0 + 5; }, 2s));
+    CHECK(wait_until([&] { return bob.peer("alice")["audio_frames"].get<uint64_t>() > audio0 + 5; },
+                     2s));
 
     REQUIRE(cli(alice, {"mute", "video"}).status == 0);
     CHECK(wait_until([&] { return bob.peer("alice")["video_muted"] == true; }, 1s));
@@ -43,14 +48,17 @@ TEST_CASE("mute and unmute reach the other peer within 1 s, video off stops its 
     const auto frames = bob.peer("alice")["video_frames"].get<uint64_t>();
     REQUIRE(cli(alice, {"unmute", "video"}).status == 0);
     const auto t0 = std::chrono::steady_clock::now();
-    CHECK(wait_until([&] { return bob.peer("alice")["video_frames"].get<uint64_t>() > frames; }, 1s));
-    MESSAGE("first picture "
-            << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count()
-            << " ms after unmute");
+    CHECK(
+        wait_until([&] { return bob.peer("alice")["video_frames"].get<uint64_t>() > frames; }, 1s));
+    MESSAGE("first picture " << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - t0)
+                                    .count()
+                             << " ms after unmute");
     CHECK(bob.peer("alice")["video_muted"] == false);
 }
 
-TEST_CASE("meshcall leave: the daemon exits 0 within 2 s and the other peer shows it left within 1 s") {
+TEST_CASE(
+    "meshcall leave: the daemon exits 0 within 2 s and the other peer shows it left within 1 s") {
     TempDir dir;
     TestRoom room = make_room(dir, "bye", {"alice", "bob", "carol"});
     Daemon alice(dir, room, "alice"), bob(dir, room, "bob"), carol(dir, room, "carol");

@@ -49,7 +49,9 @@ double fps_of(Daemon& d, const std::string& peer) {
 
 }  // namespace
 
-TEST_CASE("a flood from an unlisted address is dropped and counted and listed peers keep their frame rate") {
+TEST_CASE(
+    "a flood from an unlisted address is dropped and counted and listed peers keep their frame "
+    "rate") {
     TempDir dir;
     TestRoom room = make_room(dir, "flood", {"alice", "bob"});
     Daemon alice(dir, room, "alice"), bob(dir, room, "bob");
@@ -63,7 +65,8 @@ TEST_CASE("a flood from an unlisted address is dropped and counted and listed pe
         UdpClient attacker;  // 127.0.0.1 on a port that is not in the room
         // Looks like TS, so only the address check can stop it.
         uint8_t junk[1316];
-        for (std::size_t i = 0; i < sizeof junk; ++i) junk[i] = i % 188 == 0 ? 0x47 : uint8_t(i * 7);
+        for (std::size_t i = 0; i < sizeof junk; ++i)
+            junk[i] = i % 188 == 0 ? 0x47 : uint8_t(i * 7);
         const auto end = std::chrono::steady_clock::now() + 4s;
         while (!stop && std::chrono::steady_clock::now() < end) {
             for (int i = 0; i < 200; ++i)
@@ -100,11 +103,18 @@ TEST_CASE("a listed IP on the wrong port is unlisted") {
     UdpClient other;  // 127.0.0.1, like bob, but not bob's port
     uint8_t ts[188] = {0x47, 0x1f, 0xff, 0x10};
     for (int i = 0; i < 50; ++i) other.send_to(room.port_of("alice"), ts, sizeof ts);
-    CHECK(wait_until([&] { auto s = alice.status(); return s && (*s)["dropped_unlisted"] == 50; }, 3s));
+    CHECK(wait_until(
+        [&] {
+            auto s = alice.status();
+            return s && (*s)["dropped_unlisted"] == 50;
+        },
+        3s));
     CHECK(alice.peer("bob")["datagrams"] == 0);
 }
 
-TEST_CASE("a peer killed with SIGKILL turns absent within 3 s and decodes again within 2 s of its restart") {
+TEST_CASE(
+    "a peer killed with SIGKILL turns absent within 3 s and decodes again within 2 s of its "
+    "restart") {
     TempDir dir;
     TestRoom room = make_room(dir, "restart", {"alice", "bob"});
     Daemon alice(dir, room, "alice");
@@ -117,16 +127,20 @@ TEST_CASE("a peer killed with SIGKILL turns absent within 3 s and decodes again 
     const auto killed = std::chrono::steady_clock::now();
     CHECK(wait_until([&] { return alice.peer("bob")["state"] == "absent"; }, 4s));
     const auto absent_after = std::chrono::steady_clock::now() - killed;
-    MESSAGE("absent after " << std::chrono::duration_cast<std::chrono::milliseconds>(absent_after).count() << " ms");
+    MESSAGE("absent after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(absent_after).count()
+            << " ms");
     CHECK(absent_after <= 3500ms);  // 3 s by design, plus the 1 s status tick's granularity margin
 
     const uint64_t before = alice.peer("bob").value("video_frames", uint64_t{0});
     bob = std::make_unique<Daemon>(dir, room, "bob");
     const auto restarted = std::chrono::steady_clock::now();
-    CHECK(wait_until([&] { return alice.peer("bob").value("video_frames", uint64_t{0}) > before + 5; }, 5s));
+    CHECK(wait_until(
+        [&] { return alice.peer("bob").value("video_frames", uint64_t{0}) > before + 5; }, 5s));
     const auto back_after = std::chrono::steady_clock::now() - restarted;
-    MESSAGE("decoding again " << std::chrono::duration_cast<std::chrono::milliseconds>(back_after).count()
-                              << " ms after the restart");
+    MESSAGE("decoding again "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(back_after).count()
+            << " ms after the restart");
     CHECK(back_after <= 2s);
     CHECK(alice.peer("bob")["state"] == "connected");
 }
@@ -137,9 +151,10 @@ TEST_CASE("a taken UDP port is a clear error within a second, exit status 1") {
     UdpClient squatter(room.port_of("alice"));
     REQUIRE(squatter.bound);
     const auto t0 = std::chrono::steady_clock::now();
-    RunResult r = run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "test",
-                       "--audio", "none", "--control", dir.file("a.sock"), "--profile", dir.file("none.json")},
-                      5s);
+    RunResult r = run(
+        {MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "test",
+         "--audio", "none", "--control", dir.file("a.sock"), "--profile", dir.file("none.json")},
+        5s);
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
     CHECK(r.status == 1);
     CHECK(r.err.find("127.0.0.1:" + std::to_string(room.port_of("alice"))) != std::string::npos);
@@ -168,9 +183,11 @@ TEST_CASE("a bad room file is refused with its field named and exit status 2") {
     TempDir dir;
     dir.write("bad.json", R"({"room":"x","peers":[{"name":"a","host":"127.0.0.1","port":1},
                               {"name":"b","host":"127.0.0.1","port":70000}]})");
-    RunResult r = run({MESHCALLD_BIN, "--room", dir.file("bad.json"), "--as", "a", "--headless"}, 5s);
+    RunResult r =
+        run({MESHCALLD_BIN, "--room", dir.file("bad.json"), "--as", "a", "--headless"}, 5s);
     CHECK(r.status == 2);
-    CHECK(r.err.find("bad.json: peers[1].port: 70000 is not a port (1-65535)") != std::string::npos);
+    CHECK(r.err.find("bad.json: peers[1].port: 70000 is not a port (1-65535)") !=
+          std::string::npos);
     RunResult help = run({MESHCALLD_BIN, "--help"}, 5s);
     CHECK(help.status == 0);
     CHECK(help.out.find("--room") != std::string::npos);

@@ -20,7 +20,9 @@ std::size_t count(const std::string& text, const std::string& what) {
 }
 }  // namespace
 
-TEST_CASE("with no camera and no microphone the defaults fall back to a test pattern and silence, one warning each") {
+TEST_CASE(
+    "with no camera and no microphone the defaults fall back to a test pattern and silence, one "
+    "warning each") {
     if (access("/dev/video0", F_OK) == 0) {
         MESSAGE("this machine has a camera: the fallback cannot be seen here");
         return;
@@ -29,9 +31,10 @@ TEST_CASE("with no camera and no microphone the defaults fall back to a test pat
     TestRoom room = make_room(dir, "fallback", {"alice", "bob"});
     // No --video / --audio: the defaults (camera, mic). PULSE_SERVER points nowhere, so that a
     // desktop's sound server does not make this pass or fail by accident.
-    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--control", dir.file("a.sock"),
-                   "--profile", dir.file("none.json")},
-                  dir.file("alice.log"), {"PULSE_SERVER=unix:/nonexistent", "ALSA_CONFIG_PATH=/nonexistent"});
+    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--control",
+                   dir.file("a.sock"), "--profile", dir.file("none.json")},
+                  dir.file("alice.log"),
+                  {"PULSE_SERVER=unix:/nonexistent", "ALSA_CONFIG_PATH=/nonexistent"});
     Daemon bob(dir, room, "bob");
     REQUIRE(bob.wait_ready());
     CHECK(wait_until([&] { return bob.peer("alice").value("video_frames", 0) > 10; }, 10s));
@@ -45,13 +48,14 @@ TEST_CASE("with no camera and no microphone the defaults fall back to a test pat
     CHECK(alice.wait(2s) == 0);
 }
 
-TEST_CASE("an explicitly chosen camera that is missing is a clear error within a second, exit status 1") {
+TEST_CASE(
+    "an explicitly chosen camera that is missing is a clear error within a second, exit status 1") {
     TempDir dir;
     TestRoom room = make_room(dir, "nocam", {"alice", "bob"});
     const auto t0 = std::chrono::steady_clock::now();
     RunResult r = run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video",
-                       "camera:/dev/video-none", "--audio", "none", "--control", dir.file("a.sock"), "--profile",
-                       dir.file("none.json")},
+                       "camera:/dev/video-none", "--audio", "none", "--control", dir.file("a.sock"),
+                       "--profile", dir.file("none.json")},
                       5s);
     CHECK(std::chrono::steady_clock::now() - t0 < 1s);
     CHECK(r.status == 1);
@@ -62,10 +66,12 @@ TEST_CASE("an explicitly chosen camera that is missing is a clear error within a
 TEST_CASE("--video and --audio values that are not sources are usage errors naming the option") {
     TempDir dir;
     TestRoom room = make_room(dir, "badsrc", {"alice", "bob"});
-    RunResult v = run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--video", "webcam"}, 5s);
+    RunResult v =
+        run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--video", "webcam"}, 5s);
     CHECK(v.status == 2);
     CHECK(v.err.find("--video: \"webcam\" is not a video source") != std::string::npos);
-    RunResult a = run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--audio", "tone:x"}, 5s);
+    RunResult a =
+        run({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--audio", "tone:x"}, 5s);
     CHECK(a.status == 2);
     CHECK(a.err.find("--audio") != std::string::npos);
 }

@@ -21,7 +21,8 @@ TEST_CASE("token bucket: the burst passes, then only the rate") {
 TEST_CASE("token bucket: a steady flood gets the rate, not more") {
     TokenBucket b(10'000, 10'000);
     int passed = 0;
-    for (int64_t t = 0; t < 10'000'000; t += 100) passed += b.take(200, t);  // 10 s at 2 MB/s offered
+    for (int64_t t = 0; t < 10'000'000; t += 100)
+        passed += b.take(200, t);  // 10 s at 2 MB/s offered
     // 10 s x 10 kB/s + the 10 kB burst = 110 kB = 550 datagrams of 200.
     CHECK(passed >= 545);
     CHECK(passed <= 551);

@@ -5,8 +5,8 @@
 #include <unistd.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <csignal>
+#include <cstdlib>
 #include <thread>
 
 #include "daemon/grid_layout.hpp"
@@ -32,14 +32,15 @@ struct Image {
 };
 
 Image decode(const std::string& path) {
-    RunResult r = run({"ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", "1", "-f", "rawvideo",
-                       "-pix_fmt", "rgb24", "-"},
+    RunResult r = run({"ffmpeg", "-v", "error", "-nostdin", "-i", path, "-frames:v", "1", "-f",
+                       "rawvideo", "-pix_fmt", "rgb24", "-"},
                       10s);
     return {r.out};
 }
 
 bool near(Rgb a, Rgb b, int tolerance = 36) {
-    return std::abs(a.r - b.r) < tolerance && std::abs(a.g - b.g) < tolerance && std::abs(a.b - b.b) < tolerance;
+    return std::abs(a.r - b.r) < tolerance && std::abs(a.g - b.g) < tolerance &&
+           std::abs(a.b - b.b) < tolerance;
 }
 
 std::string show(Rgb c) {
@@ -57,7 +58,8 @@ bool tiles_show_colours(const Image& image, int n, int video_w, int video_h, std
         const Rect& r = rects[std::size_t(i)];
         const Rgb got = image.at(r.x + r.w / 2, r.y + r.h / 2);
         if (!near(got, participant_colour(i))) {
-            why = "tile " + std::to_string(i) + " shows " + show(got) + ", not " + show(participant_colour(i));
+            why = "tile " + std::to_string(i) + " shows " + show(got) + ", not " +
+                  show(participant_colour(i));
             return false;
         }
     }
@@ -83,7 +85,9 @@ double goertzel(const std::vector<float>& x, double f) {
 
 }  // namespace
 
-TEST_CASE("snapshot of a 4-party call: each tile in its layout place shows that peer's colour, a stopped peer its placeholder") {
+TEST_CASE(
+    "snapshot of a 4-party call: each tile in its layout place shows that peer's colour, a stopped "
+    "peer its placeholder") {
     REQUIRE(have_program("ffmpeg"));
     TempDir dir;
     TestRoom room = make_room(dir, "grid", {"alice", "bob", "carol", "dave"});
@@ -95,7 +99,8 @@ TEST_CASE("snapshot of a 4-party call: each tile in its layout place shows that 
     for (const char* p : {"bob", "carol", "dave"})
         REQUIRE(wait_until([&] { return alice.peer(p).value("video_frames", 0) > 5; }, 10s));
     std::string why;
-    CHECK_MESSAGE(wait_until([&] { return tiles_show_colours(decode(snap), 4, 320, 240, why); }, 5s), why);
+    CHECK_MESSAGE(
+        wait_until([&] { return tiles_show_colours(decode(snap), 4, 320, 240, why); }, 5s), why);
     // Beside the centred grid: the background (a speaker's border may light up the gaps).
     const Image img = decode(snap);
     REQUIRE(img.ok());
@@ -149,8 +154,11 @@ TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snap
     TempDir dir;
     const int display = 40 + getpid() % 50;
     const std::string disp = ":" + std::to_string(display);
-    Process xvfb({"Xvfb", disp, "-screen", "0", "1280x720x24", "-nolisten", "tcp"}, dir.file("xvfb.log"));
-    REQUIRE(wait_until([&] { return access(("/tmp/.X11-unix/X" + std::to_string(display)).c_str(), F_OK) == 0; }, 10s));
+    Process xvfb({"Xvfb", disp, "-screen", "0", "1280x720x24", "-nolisten", "tcp"},
+                 dir.file("xvfb.log"));
+    REQUIRE(wait_until(
+        [&] { return access(("/tmp/.X11-unix/X" + std::to_string(display)).c_str(), F_OK) == 0; },
+        10s));
     TestRoom room = make_room(dir, "window", {"alice", "bob", "carol"});
     // alice with a window (and SDL's dummy sound driver), sending nothing: her own tile is the
     // "video off" placeholder, the others' tiles their colours. Under the sanitizers this one
@@ -159,11 +167,13 @@ TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snap
     // attribute. The code it shares with headless calls is leak-checked everywhere else.
     std::vector<std::string> env = {"DISPLAY=" + disp, "SDL_AUDIODRIVER=dummy"};
     if (const char* asan = std::getenv("ASAN_OPTIONS"))
-        env.push_back(std::string("ASAN_OPTIONS=") + asan + ":fast_unwind_on_malloc=1:detect_leaks=0");
-    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--video", "none", "--audio", "none",
-                   "--control", dir.file("alice.sock"), "--profile", dir.file("none.json"), "--snapshot",
-                   dir.file("alice.png"), "--snapshot-every", "0.3", "-v"},
-                  dir.file("alice.log"), env);
+        env.push_back(std::string("ASAN_OPTIONS=") + asan +
+                      ":fast_unwind_on_malloc=1:detect_leaks=0");
+    Process alice(
+        {MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--video", "none", "--audio", "none",
+         "--control", dir.file("alice.sock"), "--profile", dir.file("none.json"), "--snapshot",
+         dir.file("alice.png"), "--snapshot-every", "0.3", "-v"},
+        dir.file("alice.log"), env);
     Daemon bob(dir, room, "bob"), carol(dir, room, "carol");
     REQUIRE(bob.wait_ready());
     REQUIRE(carol.wait_ready());
@@ -192,13 +202,14 @@ TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snap
     };
     std::string why;
     const std::string shot = dir.file("shot.xwd");
-    CHECK_MESSAGE(wait_until(
-                      [&] {
-                          run({"sh", "-c", "xwd -root -silent -display " + disp + " > " + shot}, 5s);
-                          return shows_call(decode(shot), why);
-                      },
-                      15s),
-                  why);
+    CHECK_MESSAGE(
+        wait_until(
+            [&] {
+                run({"sh", "-c", "xwd -root -silent -display " + disp + " > " + shot}, 5s);
+                return shows_call(decode(shot), why);
+            },
+            15s),
+        why);
     CHECK(read_file(dir.file("alice.log")).find("without a window") == std::string::npos);
     // The snapshot, drawn by the same code, agrees.
     CHECK_MESSAGE(shows_call(decode(dir.file("alice.png")), why), why);
@@ -222,7 +233,8 @@ TEST_CASE("the mix holds each peer's tone, not a muted peer's, never your own") 
     std::vector<float> last;
     for (std::size_t i = bytes.size() - 48000 * 2; i + 1 < bytes.size(); i += 2)
         last.push_back(float(int16_t(uint8_t(bytes[i]) | (uint8_t(bytes[i + 1]) << 8))) / 32768.f);
-    const double a = goertzel(last, participant_tone_hz(0)), b = goertzel(last, participant_tone_hz(1)),
+    const double a = goertzel(last, participant_tone_hz(0)),
+                 b = goertzel(last, participant_tone_hz(1)),
                  c = goertzel(last, participant_tone_hz(2));
     INFO("alice " << a << ", bob (muted) " << b << ", carol (self) " << c);
     CHECK(a > 0.02);

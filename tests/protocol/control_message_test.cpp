@@ -23,7 +23,9 @@ bool contains(const std::string& text, const std::string& part) {
     return text.find(part) != std::string::npos;
 }
 
-ParsedRequest parse(std::string_view line) { return meshcall::parse_control_request(line); }
+ParsedRequest parse(std::string_view line) {
+    return meshcall::parse_control_request(line);
+}
 
 // Parses a line that must be rejected; returns the error.
 std::string rejected(std::string_view line) {
@@ -107,7 +109,8 @@ TEST_CASE("control: whitespace and a trailing carriage return are accepted") {
 TEST_CASE("control: a request of exactly 64 KiB is accepted") {
     const std::string head = R"({"cmd":"snapshot","path":")";
     const std::string tail = R"("})";
-    std::string line = head + std::string(meshcall::kMaxControlLine - head.size() - tail.size(), 'p') + tail;
+    std::string line =
+        head + std::string(meshcall::kMaxControlLine - head.size() - tail.size(), 'p') + tail;
     REQUIRE(line.size() == meshcall::kMaxControlLine);
     const ParsedRequest r = parse(line);
     REQUIRE(r.ok);

@@ -10,16 +10,16 @@ using namespace meshcall;
 TEST_CASE("peer message: encodes to the documented bytes") {
     PeerMessage m{"bob", 0x01020304, true, false, true};
     auto p = encode_peer_message(m, 0x1b);  // only the low 4 bits count
-    const std::vector<uint8_t> head = {0x47, 0x5f, 0x00, 0x1b, 'M', 'C', 'P', '1', 1, 0x05,
-                                       1,    2,    3,    4,    3,   'b', 'o', 'b'};
+    const std::vector<uint8_t> head = {0x47, 0x5f, 0x00, 0x1b, 'M', 'C', 'P', '1', 1,
+                                       0x05, 1,    2,    3,    4,   3,   'b', 'o', 'b'};
     CHECK(std::vector<uint8_t>(p.begin(), p.begin() + static_cast<long>(head.size())) == head);
     for (std::size_t i = head.size(); i < p.size(); ++i) CHECK(p[i] == 0xff);
 }
 
 TEST_CASE("peer message: round trip of every flag combination") {
     for (int flags = 0; flags < 8; ++flags) {
-        PeerMessage m{"alice-1_x", static_cast<uint32_t>(flags * 1000), bool(flags & 1), bool(flags & 2),
-                      bool(flags & 4)};
+        PeerMessage m{"alice-1_x", static_cast<uint32_t>(flags * 1000), bool(flags & 1),
+                      bool(flags & 2), bool(flags & 4)};
         auto p = encode_peer_message(m, static_cast<uint8_t>(flags));
         auto back = decode_peer_message(p);
         REQUIRE(back);
@@ -34,7 +34,8 @@ TEST_CASE("peer message: a 64-byte name fits, a longer one is cut to 64") {
     CHECK(decode_peer_message(encode_peer_message(m, 0))->name == std::string(64, 'n'));
 }
 
-TEST_CASE("peer message: other PIDs, bad magic, bad version, unknown flags, long names are refused") {
+TEST_CASE(
+    "peer message: other PIDs, bad magic, bad version, unknown flags, long names are refused") {
     PeerMessage m{"bob", 1, false, false, false};
     auto good = encode_peer_message(m, 0);
     auto p = good;

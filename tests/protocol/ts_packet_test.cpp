@@ -1,4 +1,5 @@
-// Tests protocol/ts_packet: TS header parsing, datagram checks and continuity-counter loss counting.
+// Tests protocol/ts_packet: TS header parsing, datagram checks and continuity-counter loss
+// counting.
 #include "protocol/ts_packet.hpp"
 
 #include <doctest/doctest.h>
@@ -26,7 +27,9 @@ Packet ts_packet(uint16_t pid, uint8_t cc, bool start = false, Afc afc = Afc::pa
     p[0] = 0x47;
     p[1] = static_cast<uint8_t>((start ? 0x40 : 0x00) | ((pid >> 8) & 0x1f));
     p[2] = static_cast<uint8_t>(pid & 0xff);
-    const uint8_t afc_bits = afc == Afc::payload_only ? 0x1 : afc == Afc::adaptation_only ? 0x2 : 0x3;
+    const uint8_t afc_bits = afc == Afc::payload_only      ? 0x1
+                             : afc == Afc::adaptation_only ? 0x2
+                                                           : 0x3;
     p[3] = static_cast<uint8_t>((afc_bits << 4) | (cc & 0x0f));
     if (afc != Afc::payload_only) {
         p[4] = afc == Afc::adaptation_only ? 183 : 1;  // adaptation_field_length
@@ -82,8 +85,8 @@ TEST_CASE("ts: parse_ts_header sees adaptation-only packets and the discontinuit
     REQUIRE(meshcall::parse_ts_header(ts_packet(0x101, 3, false, Afc::adaptation_only), h));
     CHECK(!h.has_payload);
     CHECK(!h.discontinuity);
-    REQUIRE(meshcall::parse_ts_header(
-        ts_packet(0x101, 3, false, Afc::adaptation_and_payload, true), h));
+    REQUIRE(meshcall::parse_ts_header(ts_packet(0x101, 3, false, Afc::adaptation_and_payload, true),
+                                      h));
     CHECK(h.has_payload);
     CHECK(h.discontinuity);
     // A zero-length adaptation field has no flags byte: no discontinuity even if byte 5 is 0x80.

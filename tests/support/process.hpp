@@ -1,4 +1,5 @@
-// Test support: real child processes, deadlines, and waiting on conditions (never sleeping and hoping).
+// Test support: real child processes, deadlines, and waiting on conditions (never sleeping and
+// hoping).
 #pragma once
 
 #include <sys/types.h>
@@ -12,7 +13,7 @@ namespace meshcall::test {
 
 // A child process, killed (SIGKILL) and reaped when the object goes away.
 class Process {
-public:
+  public:
     // Starts argv[0] with `argv`; stdout and stderr go to `log_path` (or /dev/null).
     Process(std::vector<std::string> argv, const std::string& log_path = "",
             std::vector<std::string> extra_env = {});
@@ -26,7 +27,7 @@ public:
     // Waits up to `timeout` for the exit. Returns the exit status, 128+signal, or -1 on timeout.
     int wait(std::chrono::milliseconds timeout);
 
-private:
+  private:
     pid_t pid_ = -1;
     int status_ = -1;
     bool reaped_ = false;
@@ -39,7 +40,8 @@ struct RunResult {
 };
 
 // Runs a command to completion (bounded by `timeout`) and captures its output.
-RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout = std::chrono::seconds(20),
+RunResult run(std::vector<std::string> argv,
+              std::chrono::milliseconds timeout = std::chrono::seconds(20),
               std::vector<std::string> extra_env = {});
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes. Returns whether it held.
@@ -47,14 +49,14 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 
 // A fresh private directory under /tmp, removed with its contents when the object goes.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     const std::string& path() const { return path_; }
     std::string file(const std::string& name) const { return path_ + "/" + name; }
     void write(const std::string& name, const std::string& text) const;
 
-private:
+  private:
     std::string path_;
 };
 

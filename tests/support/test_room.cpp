@@ -29,10 +29,12 @@ TestRoom make_room(const TempDir& dir, const std::string& room_name,
         room.peers.push_back({n, port});
         peers.push_back({{"name", n}, {"host", "127.0.0.1"}, {"port", port}});
     }
-    nlohmann::json j = {{"room", room_name},
-                        {"video", {{"width", width}, {"height", height}, {"fps", 30}, {"bitrate_kbps", bitrate_kbps}}},
-                        {"audio", {{"bitrate_kbps", 32}}},
-                        {"peers", peers}};
+    nlohmann::json j = {
+        {"room", room_name},
+        {"video",
+         {{"width", width}, {"height", height}, {"fps", 30}, {"bitrate_kbps", bitrate_kbps}}},
+        {"audio", {{"bitrate_kbps", 32}}},
+        {"peers", peers}};
     dir.write(room_name + ".json", j.dump(2));
     return room;
 }
@@ -40,8 +42,8 @@ TestRoom make_room(const TempDir& dir, const std::string& room_name,
 Daemon::Daemon(const TempDir& dir, const TestRoom& room, const std::string& as,
                std::vector<std::string> extra_args)
     : control_(dir.file(as + ".sock")), log_(dir.file(as + ".log")) {
-    std::vector<std::string> argv = {MESHCALLD_BIN, "--room", room.path, "--as", as, "--headless",
-                                     "--control", control_, "-v"};
+    std::vector<std::string> argv = {MESHCALLD_BIN, "--room",    room.path, "--as", as,
+                                     "--headless",  "--control", control_,  "-v"};
     bool has_video = false, has_audio = false;
     for (const auto& a : extra_args) {
         has_video = has_video || a == "--video";

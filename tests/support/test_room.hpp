@@ -32,7 +32,7 @@ TestRoom make_room(const TempDir& dir, const std::string& room_name,
 
 // A meshcalld process for one peer of a room, headless, test pattern and tone by default.
 class Daemon {
-public:
+  public:
     Daemon(const TempDir& dir, const TestRoom& room, const std::string& as,
            std::vector<std::string> extra_args = {});
 
@@ -49,13 +49,13 @@ public:
     const std::string& log() const { return log_; }
     std::string log_text() const { return read_file(log_); }
 
-private:
+  private:
     std::string control_, log_;
     std::unique_ptr<Process> process_;
 };
 
 // Sends raw bytes on a Unix socket and reads one reply line (for malformed-request tests).
-std::optional<std::string> raw_control_exchange(const std::string& socket_path, const std::string& bytes,
-                                                int timeout_ms = 2000);
+std::optional<std::string> raw_control_exchange(const std::string& socket_path,
+                                                const std::string& bytes, int timeout_ms = 2000);
 
 }  // namespace meshcall::test

@@ -46,9 +46,10 @@ TEST_CASE("meshcalld sends READY=1 to NOTIFY_SOCKET once its UDP and control soc
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
     REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
     TestRoom room = make_room(dir, "notify", {"alice", "bob"});
-    Process alice({MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "none",
-                   "--audio", "none", "--control", dir.file("a.sock"), "--profile", dir.file("none.json")},
-                  dir.file("alice.log"), {"NOTIFY_SOCKET=" + path});
+    Process alice(
+        {MESHCALLD_BIN, "--room", room.path, "--as", "alice", "--headless", "--video", "none",
+         "--audio", "none", "--control", dir.file("a.sock"), "--profile", dir.file("none.json")},
+        dir.file("alice.log"), {"NOTIFY_SOCKET=" + path});
     std::string got;
     CHECK(wait_until(
         [&] {
