@@ -29,15 +29,24 @@ std::size_t AudioMixer::target(std::size_t i) const {
     return i < sources_.size() ? sources_[i]->target.load() : 0;
 }
 
+void AudioMixer::discard(Source& s, std::size_t count) {
+    // Through the source's own buffer: no allocation on the audio callback's thread.
+    while (count > 0) {
+        const std::size_t got = s.ring->read({s.buffer.data(), std::min(count, s.buffer.size())});
+        if (got == 0) break;
+        count -= got;
+    }
+}
+
 void AudioMixer::mix(std::span<float> out) {
     const std::size_t n = out.size();
     sum_.assign(n, 0.f);
     for (auto& sp : sources_) {
         Source& s = *sp;
         const std::size_t queued = s.ring->size();
+        s.buffer.resize(n);
         if (s.muted) {
-            std::vector<float> drop(queued);
-            s.ring->read(drop);
+            discard(s, queued);  // so that unmuting does not replay old sound
             s.playing = false;
             continue;
         }
@@ -48,12 +57,10 @@ void AudioMixer::mix(std::span<float> out) {
         }
         // Steady for 10 s with more than 60 ms over the target: shed the excess latency.
         if (s.steady_samples > 10u * kRate && queued > target + kRate * 60 / 1000) {
-            std::vector<float> drop(queued - target);
-            s.ring->read(drop);
+            discard(s, queued - target);
             if (target > kStartTarget) s.target = target - kGrowStep / 2;
             s.steady_samples = 0;
         }
-        s.buffer.resize(n);
         const std::size_t got = s.ring->read(s.buffer);
         for (std::size_t i = 0; i < got; ++i) sum_[i] += s.buffer[i];
         if (got > 0) s.last = s.buffer[got - 1];

@@ -44,6 +44,8 @@ class AudioMixer {
         float last = 0.f;             // last sample played, for the fade on a gap
         std::vector<float> buffer;
     };
+    static void discard(Source& s, std::size_t count);
+
     std::vector<std::unique_ptr<Source>> sources_;
     std::vector<float> sum_;
     std::atomic<uint64_t> underruns_{0};
