@@ -195,7 +195,9 @@ class Bench:
         for k, i in enumerate(indices):
             peer = room["peers"][i]
             dest = to(k, peer)
-            offset = k * self.file_s / max(1, len(indices))
+            # Spread over the file and over the refresh period (1 s), so that the peers' refresh
+            # waves are out of step, as in a real call.
+            offset = k * (self.file_s + 1) / max(1, len(indices))
             reps[peer["name"]] = self.procs.start(
                 f"{tag}-replay-{peer['name']}",
                 [self.replay_bin, "--file", str(self.replay_file), "--from", f"{peer['host']}:{peer['port']}",

@@ -74,8 +74,8 @@ void clear_stale(const std::string& path) {
 struct ControlServer::Client {
     // Replies waiting in libuv beyond this: stop reading this client's requests until they
     // drain, so a client that never reads costs at most this much.
-    static constexpr std::size_t kMaxBacklog = 16 * 1024;
-    static constexpr int kSendBuffer = 32 * 1024;
+    static constexpr std::size_t kMaxBacklog = 4 * 1024;
+    static constexpr int kSendBuffer = 4 * 1024;  // the kernel doubles it
 
     uv_pipe_t pipe{};
     ControlServer* server = nullptr;
