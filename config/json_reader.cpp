@@ -51,6 +51,9 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& label
         std::ostringstream msg;
         msg << label << ": not valid JSON (line " << line << ", column " << column << ")";
         throw ConfigError(msg.str());
+    } catch (const nlohmann::json::exception&) {
+        // Parsing can also fail outside the grammar: a number too large for a double (1e400).
+        throw ConfigError(label + ": not valid JSON (a number out of range)");
     }
 }
 

@@ -253,3 +253,8 @@ TEST_CASE("source: values that are not sources give an error listing the choices
     CHECK(!meshcall::parse_audio_source("camera", error));
     CHECK(!meshcall::parse_audio_source("test", error));
 }
+
+// Found by the profile fuzzer: see the room test of the same name.
+TEST_CASE("profile: a number out of range (1e400) is a clear error, not a crash") {
+    CHECK(profile_error(" 1e400o{").find("not valid JSON") != std::string::npos);
+}
