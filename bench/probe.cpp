@@ -9,6 +9,8 @@
 //       "WALL_US PIXEL_LATENCY_US STAMP_LATENCY_US" (the second from meshcall's SEI capture stamp),
 //       then "summary seconds=.. datagrams=.. bytes=.. video_es=.. audio_es=.. frames=..":
 //       the wire bytes against the codec payload (Opus counted without its TS control headers).
+//       It sends a TS null packet to the sender once a second, as meshcalld stops sending media
+//       to a peer it has not heard from for 10 s.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -89,7 +91,7 @@ sockaddr_in parse_addr(const std::string& s) {
 struct UdpInput {
     int fd = -1;
     sockaddr_in from{};
-    int64_t started = -1, end = -1, seconds_us = 0;
+    int64_t started = -1, end = -1, seconds_us = 0, next_keepalive = 0;
     uint64_t datagrams = 0, bytes = 0;
     std::vector<uint8_t> pending;
     std::size_t pos = 0;
@@ -97,7 +99,17 @@ struct UdpInput {
     static int read(void* opaque, uint8_t* buf, int size) {
         auto* self = static_cast<UdpInput*>(opaque);
         while (self->pos >= self->pending.size()) {
-            if (self->end >= 0 && mono_us() >= self->end) return AVERROR_EOF;
+            const int64_t now = mono_us();
+            if (self->end >= 0 && now >= self->end) return AVERROR_EOF;
+            if (now >= self->next_keepalive) {
+                // Keep-alive: meshcalld backs off from a peer silent for 10 s.
+                uint8_t null_packet[188];
+                std::memset(null_packet, 0xff, sizeof null_packet);
+                null_packet[0] = 0x47, null_packet[1] = 0x1f, null_packet[2] = 0xff, null_packet[3] = 0x10;
+                sendto(self->fd, null_packet, sizeof null_packet, MSG_DONTWAIT,
+                       reinterpret_cast<const sockaddr*>(&self->from), sizeof self->from);
+                self->next_keepalive = now + 1'000'000;
+            }
             pollfd pfd{self->fd, POLLIN, 0};
             if (poll(&pfd, 1, 100) <= 0) continue;
             self->pending.resize(2048);

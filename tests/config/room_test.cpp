@@ -612,6 +612,6 @@ TEST_CASE("room error: an unknown key in a peer entry") {
 // Found by the room fuzzer: nlohmann reports a number too large for a double as out_of_range,
 // not as a parse error; it must still be a ConfigError, never an uncaught exception.
 TEST_CASE("bad room: a number out of range (1e400) is a clear error, not a crash") {
-    const std::string e = room_error(R"({"room":"r","video":{"fps":1e400},"peers":[]})");
+    const std::string e = room_error(std::string(R"({"room":"r","video":{"fps":1e400},"peers":[]})"));
     CHECK(e.find("standup.json: not valid JSON (a number out of range)") != std::string::npos);
 }
