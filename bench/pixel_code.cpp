@@ -17,11 +17,13 @@ std::string burn_code_filters(int width, int fps) {
     std::string g = "settb=AVTB,setpts=RTCTIME,drawbox=x=0:y=0:w=" + std::to_string(cell * kBits) +
                     ":h=" + std::to_string(2 * kRow) + ":color=black:t=fill";
     auto bit = [](int b) {
-        return "mod(floor(mod(round(t*1000000),4294967296)/" + std::to_string(uint64_t{1} << b) + "),2)";
+        return "mod(floor(mod(round(t*1000000),4294967296)/" + std::to_string(uint64_t{1} << b) +
+               "),2)";
     };
     for (int b = 0; b < kBits; ++b) {
-        const std::string box = "drawbox=x=" + std::to_string(b * cell) + ":w=" + std::to_string(cell) +
-                                ":h=" + std::to_string(kRow) + ":color=white:t=fill";
+        const std::string box = "drawbox=x=" + std::to_string(b * cell) +
+                                ":w=" + std::to_string(cell) + ":h=" + std::to_string(kRow) +
+                                ":color=white:t=fill";
         g += "," + box + ":y=0:enable='" + bit(b) + "'";
         g += "," + box + ":y=" + std::to_string(kRow) + ":enable='1-" + bit(kBits - 1 - b) + "'";
     }
@@ -35,7 +37,8 @@ std::optional<int64_t> code_age_us(const uint8_t* luma, int linesize, int width,
     auto mean = [&](int x0, int y0) {
         int sum = 0, n = 0;
         for (int y = y0 + 4; y < y0 + kRow - 4; ++y)
-            for (int x = x0 + cell / 4; x < x0 + cell - cell / 4; ++x, ++n) sum += luma[y * linesize + x];
+            for (int x = x0 + cell / 4; x < x0 + cell - cell / 4; ++x, ++n)
+                sum += luma[y * linesize + x];
         return sum / n;
     };
     bool top[kBits], bottom[kBits];

@@ -1,7 +1,8 @@
 // meshcall-bench-probe: reads the wall-clock code that scripts/bench burns into the top rows of
 // each picture (bench/pixel_code.hpp) and prints, per decoded frame, how old the picture is.
 //
-//   ... ffmpeg ... -c:v rawvideo -threads 1 -pix_fmt yuv420p -f rawvideo - | meshcall-bench-probe --raw 640x480
+//   ... ffmpeg ... -c:v rawvideo -threads 1 -pix_fmt yuv420p -f rawvideo - | meshcall-bench-probe
+//   --raw 640x480
 //       one line per frame: "WALL_US LATENCY_US" ("-" when no code could be read)
 //   meshcall-bench-probe --udp BIND_HOST:PORT --from HOST:PORT --seconds S
 //       receives a meshcall TS stream itself, demuxes and decodes it the way meshcalld does (no
@@ -55,8 +56,10 @@ int64_t mono_us() {
 }
 
 void print_latency(std::optional<int64_t> v) {
-    if (v) std::printf(" %lld", static_cast<long long>(*v));
-    else std::printf(" -");
+    if (v)
+        std::printf(" %lld", static_cast<long long>(*v));
+    else
+        std::printf(" -");
 }
 
 int run_raw(int width, int height) {
@@ -84,7 +87,8 @@ sockaddr_in parse_addr(const std::string& s) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.substr(colon + 1))));
-    if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1) die("not an IPv4 address: " + s);
+    if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1)
+        die("not an IPv4 address: " + s);
     return a;
 }
 
@@ -105,27 +109,29 @@ struct UdpInput {
                 // Keep-alive: meshcalld backs off from a peer silent for 10 s.
                 uint8_t null_packet[188];
                 std::memset(null_packet, 0xff, sizeof null_packet);
-                null_packet[0] = 0x47, null_packet[1] = 0x1f, null_packet[2] = 0xff, null_packet[3] = 0x10;
+                null_packet[0] = 0x47, null_packet[1] = 0x1f, null_packet[2] = 0xff,
+                null_packet[3] = 0x10;
                 sendto(self->fd, null_packet, sizeof null_packet, MSG_DONTWAIT,
                        reinterpret_cast<const sockaddr*>(&self->from), sizeof self->from);
                 self->next_keepalive = now + 1'000'000;
             }
             pollfd pfd{self->fd, POLLIN, 0};
             if (poll(&pfd, 1, 100) <= 0) continue;
-            self->pending.resize(2048);
+            uint8_t datagram[2048];
             sockaddr_in src{};
             socklen_t len = sizeof src;
-            const ssize_t r = recvfrom(self->fd, self->pending.data(), self->pending.size(), 0,
+            const ssize_t r = recvfrom(self->fd, datagram, sizeof datagram, 0,
                                        reinterpret_cast<sockaddr*>(&src), &len);
-            if (r <= 0 || src.sin_addr.s_addr != self->from.sin_addr.s_addr || src.sin_port != self->from.sin_port)
-                continue;
+            if (r <= 0 || src.sin_addr.s_addr != self->from.sin_addr.s_addr ||
+                src.sin_port != self->from.sin_port)
+                continue;  // not the sender we listen to
             if (self->started < 0) {
                 self->started = mono_us();
                 self->end = self->started + self->seconds_us;
             }
             ++self->datagrams;
             self->bytes += static_cast<uint64_t>(r);
-            self->pending.resize(static_cast<std::size_t>(r));
+            self->pending.assign(datagram, datagram + r);
             self->pos = 0;
         }
         const int n = std::min<int>(size, static_cast<int>(self->pending.size() - self->pos));
@@ -166,7 +172,8 @@ int run_udp(const std::string& bind_to, const std::string& from, double seconds)
     while (av_read_frame(fmt, pkt) >= 0) {
         const AVCodecParameters* par = fmt->streams[pkt->stream_index]->codecpar;
         if (par->codec_id == AV_CODEC_ID_OPUS) {
-            for (auto unit : meshcall::split_opus_ts({pkt->data, static_cast<std::size_t>(pkt->size)}))
+            for (auto unit :
+                 meshcall::split_opus_ts({pkt->data, static_cast<std::size_t>(pkt->size)}))
                 audio_es += unit.size();
         } else if (par->codec_type == AVMEDIA_TYPE_AUDIO) {
             audio_es += static_cast<uint64_t>(pkt->size);
@@ -199,9 +206,10 @@ int run_udp(const std::string& bind_to, const std::string& from, double seconds)
         av_packet_unref(pkt);
     }
     const double measured = in.started < 0 ? 0 : (mono_us() - in.started) / 1e6;
-    std::printf("summary seconds=%.3f datagrams=%llu bytes=%llu video_es=%llu audio_es=%llu frames=%llu\n",
-                measured, (unsigned long long)in.datagrams, (unsigned long long)in.bytes,
-                (unsigned long long)video_es, (unsigned long long)audio_es, (unsigned long long)frames);
+    std::printf(
+        "summary seconds=%.3f datagrams=%llu bytes=%llu video_es=%llu audio_es=%llu frames=%llu\n",
+        measured, (unsigned long long)in.datagrams, (unsigned long long)in.bytes,
+        (unsigned long long)video_es, (unsigned long long)audio_es, (unsigned long long)frames);
     av_frame_free(&frame);
     av_packet_free(&pkt);
     avcodec_free_context(&dec);
@@ -220,15 +228,21 @@ int main(int argc, char** argv) {
     av_log_set_level(AV_LOG_FATAL);  // a cut stream at the end is expected
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--raw") raw = v;
-        else if (k == "--udp") udp = v;
-        else if (k == "--from") from = v;
-        else if (k == "--seconds") seconds = std::stod(v);
-        else die("unknown option " + k);
+        if (k == "--raw")
+            raw = v;
+        else if (k == "--udp")
+            udp = v;
+        else if (k == "--from")
+            from = v;
+        else if (k == "--seconds")
+            seconds = std::stod(v);
+        else
+            die("unknown option " + k);
     }
     if (!raw.empty()) {
         int w = 0, h = 0;
-        if (std::sscanf(raw.c_str(), "%dx%d", &w, &h) != 2 || w < 64 || h < 32) die("--raw WIDTHxHEIGHT");
+        if (std::sscanf(raw.c_str(), "%dx%d", &w, &h) != 2 || w < 64 || h < 32)
+            die("--raw WIDTHxHEIGHT");
         return run_raw(w, h);
     }
     if (!udp.empty() && !from.empty()) return run_udp(udp, from, seconds);

@@ -54,7 +54,8 @@ sockaddr_in parse_addr(const std::string& s) {
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.substr(colon + 1))));
-    if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1) die("not an IPv4 address: " + s);
+    if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1)
+        die("not an IPv4 address: " + s);
     return a;
 }
 
@@ -89,7 +90,8 @@ Packet inspect(const uint8_t* p) {
         pos = 5 + len;
     }
     const bool pusi = (p[1] & 0x40) != 0;
-    if (pusi && k.payload && pos + 14 <= int(kTs) && p[pos] == 0 && p[pos + 1] == 0 && p[pos + 2] == 1) {
+    if (pusi && k.payload && pos + 14 <= int(kTs) && p[pos] == 0 && p[pos + 1] == 0 &&
+        p[pos + 2] == 1) {
         const int flags = p[pos + 7] >> 6;
         if (flags & 2) k.pts_at = pos + 9;
         if (flags == 3 && pos + 19 <= int(kTs)) k.dts_at = pos + 14;
@@ -110,12 +112,18 @@ int main(int argc, char** argv) {
     double offset_s = 0, seconds = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--file") file = v;
-        else if (k == "--from") from = v;
-        else if (k == "--to") to = v;
-        else if (k == "--offset") offset_s = std::stod(v);
-        else if (k == "--seconds") seconds = std::stod(v);
-        else die("unknown option " + k);
+        if (k == "--file")
+            file = v;
+        else if (k == "--from")
+            from = v;
+        else if (k == "--to")
+            to = v;
+        else if (k == "--offset")
+            offset_s = std::stod(v);
+        else if (k == "--seconds")
+            seconds = std::stod(v);
+        else
+            die("unknown option " + k);
     }
     if (file.empty() || from.empty() || to.empty())
         die("usage: --file F.ts --from HOST:PORT --to HOST:PORT [--offset S] [--seconds S]");
@@ -139,7 +147,10 @@ int main(int argc, char** argv) {
             const uint8_t* s = p + 5 + p[4];
             const int len = ((s[1] & 0x0f) << 8) | s[2];
             for (int e = 8; e + 4 <= 3 + len - 4; e += 4)
-                if (((s[e] << 8) | s[e + 1]) != 0) { pmt_pid = ((s[e + 2] & 0x1f) << 8) | s[e + 3]; break; }
+                if (((s[e] << 8) | s[e + 1]) != 0) {
+                    pmt_pid = ((s[e + 2] & 0x1f) << 8) | s[e + 3];
+                    break;
+                }
         }
         const bool psi = pk[i].pid < 0x20 || pk[i].pid == pmt_pid;
         const bool pes_start = pk[i].pts_at >= 0;
@@ -155,7 +166,8 @@ int main(int argc, char** argv) {
     }
     // Times from 0, never going back (audio and video PES interleave around each other).
     int64_t t0 = INT64_MAX, last = 0;
-    for (const auto& u : units) if (u.t90 > 0 && u.t90 < t0) t0 = u.t90;
+    for (const auto& u : units)
+        if (u.t90 > 0 && u.t90 < t0) t0 = u.t90;
     if (t0 == INT64_MAX) die(file + ": no timestamps");
     for (auto& u : units) last = u.t90 = std::max(last, std::max<int64_t>(0, u.t90 - t0));
     const int64_t period90 = last + 3000;  // one more video frame at 30 fps
@@ -166,14 +178,15 @@ int main(int argc, char** argv) {
     if (fd < 0 || bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) != 0)
         die("cannot bind " + from + ": " + std::strerror(errno));
 
-    struct sigaction sa{};
+    struct sigaction sa {};
     sa.sa_handler = [](int s) { (s == SIGUSR1 ? g_report : g_stop) = 1; };
     sigaction(SIGTERM, &sa, nullptr);
     sigaction(SIGINT, &sa, nullptr);
     sigaction(SIGUSR1, &sa, nullptr);
 
     // Start `offset` seconds into the file so that several replayers are not in step.
-    const int64_t offset_us = static_cast<int64_t>(std::fmod(std::max(0.0, offset_s), period_us / 1e6) * 1e6);
+    const int64_t offset_us =
+        static_cast<int64_t>(std::fmod(std::max(0.0, offset_s), period_us / 1e6) * 1e6);
     std::size_t u = 0;
     while (u < units.size() && units[u].t90 * 100 / 9 < offset_us) ++u;
     int64_t loop = 0;
@@ -194,15 +207,17 @@ int main(int argc, char** argv) {
             const int64_t now = mono_us();
             if (g_report) {
                 g_report = 0;
-                std::printf("rx %llu %llu tx %llu %llu skipped %llu\n", (unsigned long long)rx_bytes,
-                            (unsigned long long)rx_dgrams, (unsigned long long)tx_bytes,
-                            (unsigned long long)tx_dgrams, (unsigned long long)skipped);
+                std::printf("rx %llu %llu tx %llu %llu skipped %llu\n",
+                            (unsigned long long)rx_bytes, (unsigned long long)rx_dgrams,
+                            (unsigned long long)tx_bytes, (unsigned long long)tx_dgrams,
+                            (unsigned long long)skipped);
                 std::fflush(stdout);
             }
             if (now >= due || g_stop) break;
             pollfd pfd{fd, POLLIN, 0};
             const int64_t wait = due - now;
-            timespec tmo{static_cast<time_t>(wait / 1'000'000), static_cast<long>(wait % 1'000'000) * 1000};
+            timespec tmo{static_cast<time_t>(wait / 1'000'000),
+                         static_cast<long>(wait % 1'000'000) * 1000};
             if (ppoll(&pfd, 1, &tmo, nullptr) > 0) {
                 ssize_t r;
                 while ((r = recv(fd, rxbuf, sizeof rxbuf, MSG_DONTWAIT)) >= 0) {
@@ -237,7 +252,8 @@ int main(int argc, char** argv) {
                 if (k.dts_at >= 0) write_ts(p + k.dts_at, read_ts(p + k.dts_at) + shift90);
                 if (k.pcr_at >= 0) {
                     uint8_t* c = p + k.pcr_at;
-                    int64_t base = (int64_t(c[0]) << 25) | (c[1] << 17) | (c[2] << 9) | (c[3] << 1) | (c[4] >> 7);
+                    int64_t base = (int64_t(c[0]) << 25) | (c[1] << 17) | (c[2] << 9) |
+                                   (c[3] << 1) | (c[4] >> 7);
                     base = (base + shift90) & ((int64_t{1} << 33) - 1);
                     c[0] = static_cast<uint8_t>(base >> 25);
                     c[1] = static_cast<uint8_t>(base >> 17);
@@ -247,8 +263,8 @@ int main(int argc, char** argv) {
                 }
             }
             if (++fill == kPerDatagram || i + 1 == unit.first + unit.count) {
-                if (sendto(fd, dgram, fill * kTs, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&dst),
-                           sizeof dst) >= 0) {
+                if (sendto(fd, dgram, fill * kTs, MSG_DONTWAIT,
+                           reinterpret_cast<const sockaddr*>(&dst), sizeof dst) >= 0) {
                     tx_bytes += fill * kTs;
                     ++tx_dgrams;
                 }

@@ -36,21 +36,29 @@ int main(int argc, char** argv) {
     bool print_graphs = false;
     for (int i = 1; i < argc; ++i) {
         const std::string k = argv[i];
-        if (k == "--print-graphs") print_graphs = true;
-        else if (k == "--room" && i + 1 < argc) room_path = argv[++i];
-        else if (k == "--as" && i + 1 < argc) name = argv[++i];
-        else if (k == "--seconds" && i + 1 < argc) seconds = std::stod(argv[++i]);
+        if (k == "--print-graphs")
+            print_graphs = true;
+        else if (k == "--room" && i + 1 < argc)
+            room_path = argv[++i];
+        else if (k == "--as" && i + 1 < argc)
+            name = argv[++i];
+        else if (k == "--seconds" && i + 1 < argc)
+            seconds = std::stod(argv[++i]);
         else {
-            std::fprintf(stderr, "usage: meshcall-bench-send --room ROOM.json --as NAME [--seconds S | --print-graphs]\n");
+            std::fprintf(stderr,
+                         "usage: meshcall-bench-send --room ROOM.json --as NAME [--seconds S | "
+                         "--print-graphs]\n");
             return 2;
         }
     }
     try {
         const meshcall::Room room = meshcall::load_room(room_path);
         const int self = meshcall::find_self(room, name, room_path);
-        const std::string burn = meshcall::bench::burn_code_filters(room.video.width, room.video.fps);
+        const std::string burn =
+            meshcall::bench::burn_code_filters(room.video.width, room.video.fps);
         if (print_graphs) {
-            std::printf("video %s\naudio %s\nburn %s\n", meshcall::test_video_graph(room, self).c_str(),
+            std::printf("video %s\naudio %s\nburn %s\n",
+                        meshcall::test_video_graph(room, self).c_str(),
                         meshcall::test_audio_graph(self).c_str(), burn.c_str());
             return 0;
         }
@@ -60,8 +68,8 @@ int main(int argc, char** argv) {
         const meshcall::Address& me = room.peers[static_cast<std::size_t>(self)].address;
         const int fd = socket(me.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
         if (fd < 0 || bind(fd, me.sa(), me.length) != 0) {
-            std::fprintf(stderr, "meshcall-bench-send: cannot bind %s: %s\n", me.to_string().c_str(),
-                         std::strerror(errno));
+            std::fprintf(stderr, "meshcall-bench-send: cannot bind %s: %s\n",
+                         me.to_string().c_str(), std::strerror(errno));
             return 1;
         }
         std::vector<meshcall::Address> peers;
@@ -74,10 +82,12 @@ int main(int argc, char** argv) {
         meshcall::OpenedCapture capture;
         capture.video = {meshcall::VideoSource::Kind::test, "", true};
         capture.audio = {meshcall::AudioSource::Kind::tone, "", true};
-        for (const std::string& graph : {meshcall::test_video_graph(room, self) + "," + burn + "[out0]",
-                                         meshcall::test_audio_graph(self) + "[out0]"}) {
+        for (const std::string& graph :
+             {meshcall::test_video_graph(room, self) + "," + burn + "[out0]",
+              meshcall::test_audio_graph(self) + "[out0]"}) {
             std::string error;
-            auto input = meshcall::CaptureInput::open({"bench pattern", "lavfi", graph, {}}, room.video, error);
+            auto input = meshcall::CaptureInput::open({"bench pattern", "lavfi", graph, {}},
+                                                      room.video, error);
             if (!input) {
                 std::fprintf(stderr, "meshcall-bench-send: %s\n", error.c_str());
                 return 1;
@@ -89,10 +99,12 @@ int main(int argc, char** argv) {
         std::signal(SIGINT, [](int) { g_stop = true; });
         {
             meshcall::LatestFrame self_view;
-            meshcall::MediaSender sender(room, self, std::move(capture), fd, std::move(peers), self_view);
+            meshcall::MediaSender sender(room, self, std::move(capture), fd, std::move(peers),
+                                         self_view);
             sender.start();
-            const auto end = std::chrono::steady_clock::now() +
-                             std::chrono::milliseconds(seconds > 0 ? int64_t(seconds * 1000) : int64_t{1} << 40);
+            const auto end =
+                std::chrono::steady_clock::now() +
+                std::chrono::milliseconds(seconds > 0 ? int64_t(seconds * 1000) : int64_t{1} << 40);
             while (!g_stop && std::chrono::steady_clock::now() < end)
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             sender.stop();
