@@ -9,7 +9,11 @@ namespace {
 // libuv uses recvmmsg when the buffer holds several 64 KiB slots (up to 20 messages a call).
 constexpr std::size_t kRecvSlots = 16;
 constexpr std::size_t kRecvSlot = 64 * 1024;
-constexpr int kSocketBuffer = 2 * 1024 * 1024;
+constexpr int kRecvBuffer = 2 * 1024 * 1024;
+// Small enough that an upload capped below the send rate fills it within a second or two and
+// then drops (EAGAIN, counted and logged) instead of queueing seconds of stale media; large
+// enough for an IDR sent to 14 peers at once.
+constexpr int kSendBuffer = 512 * 1024;
 
 Address wildcard_like(const Address& a) {
     Address w = a;
@@ -49,9 +53,9 @@ UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram o
         throw std::runtime_error(msg);
     }
     s->bound_ = where;
-    int size = kSocketBuffer;
+    int size = kRecvBuffer;
     uv_recv_buffer_size(reinterpret_cast<uv_handle_t*>(&s->handle_), &size);
-    size = kSocketBuffer;
+    size = kSendBuffer;
     uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->handle_), &size);
     return s;
 }
