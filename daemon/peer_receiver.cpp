@@ -156,6 +156,9 @@ void PeerReceiver::run_demuxer() {
     PacketPtr pkt = make_packet();
     FramePtr frame = make_frame();
     SwrContextPtr swr;
+    // What `swr` was built for: MP2 and AAC may change channels, format or rate mid-stream.
+    AVChannelLayout swr_layout{};
+    int swr_format = -1, swr_rate = 0;
     std::vector<float> mono;
     std::deque<int64_t> latencies;
     int64_t next_stats_us = 0;
@@ -181,7 +184,9 @@ void PeerReceiver::run_demuxer() {
         stats_.height = f->height;
         video_.publish(f);
         const int64_t now = av_gettime();
-        if (auto stamp = read_capture_stamp(f)) {
+        // The stamp is the sender's word: anything but the last minute is ignored before any
+        // arithmetic (found by the fuzzer: a stamp near INT64_MIN overflowed the subtraction).
+        if (auto stamp = read_capture_stamp(f); stamp && *stamp > now - 60'000'000 && *stamp < now + 1'000'000) {
             const int64_t lat = now - *stamp;
             if (lat > -1'000'000 && lat < 60'000'000) {
                 const auto bucket = static_cast<std::size_t>(
@@ -208,6 +213,9 @@ void PeerReceiver::run_demuxer() {
 
     auto on_audio = [&](AVFrame* f) {
         stats_.audio_frames.fetch_add(1, std::memory_order_relaxed);
+        if (swr && (f->format != swr_format || f->sample_rate != swr_rate ||
+                    av_channel_layout_compare(&f->ch_layout, &swr_layout) != 0))
+            swr.reset();  // found by the fuzzer: stereo then mono crashed swr_convert
         if (!swr) {
             AVChannelLayout out_layout = AV_CHANNEL_LAYOUT_MONO;
             SwrContext* s = nullptr;
@@ -219,6 +227,10 @@ void PeerReceiver::run_demuxer() {
                 return;
             }
             swr.reset(s);
+            av_channel_layout_uninit(&swr_layout);
+            av_channel_layout_copy(&swr_layout, &f->ch_layout);
+            swr_format = f->format;
+            swr_rate = f->sample_rate;
         }
         const int cap = swr_get_out_samples(swr.get(), f->nb_samples);
         if (cap <= 0) return;
@@ -299,6 +311,7 @@ void PeerReceiver::run_demuxer() {
         av_packet_unref(pkt.get());
     }
     if (!stop_) video_.clear();
+    av_channel_layout_uninit(&swr_layout);
     spdlog::info("{}: stream ended{}", name_, reset_seen_ ? " (sender restarted)" : "");
 }
 

@@ -88,8 +88,9 @@ ParsedRequest parse_control_request(std::string_view line) {
     } else if (cmd == "snapshot") {
         if (!allow_only({"cmd", "path"})) return out;
         auto p = j.find("path");
-        if (p == j.end() || !p->is_string() || p->get<std::string>().empty()) {
-            out.error = "\"path\" must be a non-empty string";
+        if (p == j.end() || !p->is_string() || p->get<std::string>().empty() ||
+            p->get<std::string>().find('\0') != std::string::npos) {
+            out.error = "\"path\" must be a non-empty string without NUL characters";
             return out;
         }
         out.request = SnapshotRequest{p->get<std::string>()};

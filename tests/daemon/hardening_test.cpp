@@ -215,3 +215,30 @@ TEST_CASE(
             << " ms");
     CHECK(alice.peer("bob")["backed_off"] == false);
 }
+
+// Found by the demux fuzzer: an MPEG audio (or AAC) stream that turns from stereo to mono
+// crashed the resampler, so any sender with a listed address could kill another's meshcalld.
+TEST_CASE("a stream whose audio turns from stereo to mono is survived, and so are the other peers") {
+    TempDir dir;
+    TestRoom room = make_room(dir, "stereo", {"alice", "bob", "carol"});
+    Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(carol.wait_ready());
+    REQUIRE(wait_until([&] { return alice.peer("carol").value("video_fps", 0.0) >= 27.0; }, 10s));
+    int fd = bound_udp(room.port_of("bob"));
+    REQUIRE(fd >= 0);
+    for (const char* name : {"mp2-stereo-then-mono", "aac-stereo-then-mono"}) {
+        // The corpus file: a mode byte and a seed byte, then the TS stream.
+        const std::string ts = read_file(std::string(MESHCALL_SOURCE_DIR "/tests/fuzz/corpus/demux_fuzz/") + name).substr(2);
+        REQUIRE(ts.size() > 188 * 10);
+        for (std::size_t off = 0; off < ts.size(); off += 1316) {
+            send_to(fd, room.port_of("alice"), ts.data() + off, std::min<std::size_t>(1316, ts.size() - off));
+            std::this_thread::sleep_for(1ms);
+        }
+        std::this_thread::sleep_for(1500ms);  // a silence: the next file is a new stream
+    }
+    close(fd);
+    CHECK(wait_until([&] { return alice.peer("bob").value("audio_frames", 0) > 0; }, 2s));
+    CHECK(alice.process().running());
+    CHECK(alice.peer("carol")["video_fps"].get<double>() >= 27.0);
+}

@@ -224,9 +224,11 @@ def tone_glitches(samples, freq, rate=48000, min_level=None):
         low = points[k][0] < level
         bad = low or abs(d) > 0.04
         if bad and not in_event:
-            events.append((round(k * hop / rate, 3), "gap" if low else "jump"))
+            events.append([round(k * hop / rate, 3), "gap" if low else "jump"])
+        elif bad and low:
+            events[-1][1] = "gap"  # an event with a silent stretch is a gap, however it began
         in_event = bad
-    return events
+    return [tuple(e) for e in events]
 
 
 def tone_hz(index):
