@@ -4,7 +4,8 @@ meshcalld as a black box, one impairment per case. Each case prints the figures 
 and one PASS/FAIL line per criterion; exit 0 all passed, 1 a criterion failed, 77 skipped
 (not root, no namespaces, no nftables: CTest shows it as skipped, with the reason).
 
-    net_test.py CASE [--meshcalld PATH] [--keep]     CASE: loss1 loss5 burst blackout jitter ratecap
+    net_test.py CASE [--only video|audio] [--meshcalld PATH] [--keep]
+    CASE: loss1 loss5 burst blackout jitter ratecap
 
 The impaired stream is alice -> bob, measured at bob; carol is the control whose streams are
 not impaired (except in `blackout`, where carol is the one cut off, and `jitter`, where all of
@@ -12,7 +13,6 @@ bob's input goes through the relay).
 """
 import argparse
 import json
-import math
 import os
 import statistics
 import sys
@@ -32,16 +32,23 @@ NAMES = ["bob", "alice", "carol"]
 class Checks:
     """Criteria and figures of one case."""
 
-    def __init__(self, case):
+    def __init__(self, case, only=None):
         self.case = case
+        self.only = only  # judge only the criteria of this part ("video", "audio"), or all
         self.failed = []
+        self.not_judged = []
         self.figures = {}
 
     def figure(self, key, value):
         self.figures[key] = value
         log(f"figure {key} = {value}")
 
-    def check(self, ok, what):
+    def check(self, ok, what, part=None):
+        """A criterion; `part` ("video", "audio") lets a run judge one part only (--only)."""
+        if part and self.only and part != self.only:
+            log(f"{'pass' if ok else 'fail'} (not judged in this run: {part}) {what}")
+            self.not_judged.append(what)
+            return ok
         log(f"{'PASS' if ok else 'FAIL'} {what}")
         if not ok:
             self.failed.append(what)
@@ -56,7 +63,8 @@ class Checks:
         if self.failed:
             log(f"{self.case}: FAILED ({len(self.failed)}): " + "; ".join(self.failed))
             return 1
-        log(f"{self.case}: passed")
+        log(f"{self.case}: passed" + (f" ({len(self.not_judged)} criteria of other parts not judged)"
+                                      if self.not_judged else ""))
         return 0
 
 
@@ -131,7 +139,8 @@ def audio_continuity(daemon, tone_index, start, end, checks, key, min_ratio=0.5,
     reference = statistics.median(ref) if ref else 0.0
     amps = tone_amplitudes(samples[start:end], freq)
     if not amps or reference <= 0:
-        checks.check(False, f"{key}: the recorded mix has the tone ({len(amps)} windows, reference {reference:.4f})")
+        checks.check(False, f"{key}: the recorded mix has the tone ({len(amps)} windows, reference {reference:.4f})",
+                     part="audio")
         return
     worst = min(amps)
     below = sum(1 for a in amps if a < min_ratio * reference)
@@ -143,13 +152,13 @@ def audio_continuity(daemon, tone_index, start, end, checks, key, min_ratio=0.5,
     checks.figure(f"{key}_glitches", f"{kinds['gap']} gaps (< {min_ratio:.0%} for 10 ms), {kinds['jump']} phase jumps "
                   f"(a 20 ms block repeated, skipped or out of order) in {(end - start) / 48000:.1f} s"
                   + (f"; first at {[t for t, _ in glitches[:6]]} s" if glitches else ""))
+    checks.check(below == 0, f"{key}: the {freq} Hz tone is in all {len(amps)} 200 ms windows "
+                 f"(worst {worst / reference:.0%} of its level before; needs >= {min_ratio:.0%})", part="audio")
     if max_glitches is not None:
         checks.check(len(glitches) <= max_glitches,
                      f"{key}: the {freq} Hz tone plays on without discontinuities: {kinds['gap']} gaps and "
                      f"{kinds['jump']} phase jumps in {(end - start) / 48000:.1f} s (at most {max_glitches}; "
-                     f"a phase jump is a 20 ms block repeated, dropped or played out of order)")
-    checks.check(below == 0, f"{key}: the {freq} Hz tone is in all {len(amps)} 200 ms windows "
-                 f"(worst {worst / reference:.0%} of its level before; needs >= {min_ratio:.0%})")
+                     f"a phase jump is a 20 ms block repeated, dropped or played out of order)", part="audio")
 
 
 def stop_all(lab, checks):
@@ -197,7 +206,7 @@ def case_loss1(lab, checks):
     ratio = decoded / max(1, sent)
     checks.figure("decoded_ratio", round(ratio, 3))
     checks.check(dropped > 0, f"the impairment dropped datagrams ({dropped})")
-    checks.check(ratio >= 0.90, f"{decoded} of {sent} frames decoded = {ratio:.1%} (needs >= 90 %)")
+    checks.check(ratio >= 0.90, f"{decoded} of {sent} frames decoded = {ratio:.1%} (needs >= 90 %)", part="video")
     audio_continuity(bob, lab.index("alice"), w0, w1, checks, "audio_alice")
     stop_all(lab, checks)
 
@@ -381,10 +390,10 @@ def case_jitter(lab, checks):
         ok = None not in (first[0], last[0], first[1], last[1])
         checks.check(ok and last[0] - first[0] <= 10 and last[1] - first[1] <= 20,
                      f"{name} -> bob: no growth of latency over {seconds} s: p50 {first[0]} -> {last[0]} ms "
-                     f"(may grow <= 10 ms), p95 {first[1]} -> {last[1]} ms (<= 20 ms)")
+                     f"(may grow <= 10 ms), p95 {first[1]} -> {last[1]} ms (<= 20 ms)", part="video")
         frames = sum(t[2] for t in thirds)
         checks.check(frames >= 0.9 * lab.fps * seconds,
-                     f"{name} -> bob: {frames} frames decoded in {seconds} s (needs >= 90 %)")
+                     f"{name} -> bob: {frames} frames decoded in {seconds} s (needs >= 90 %)", part="video")
         # Jitter alone (in order, within the jitter buffer) costs no discontinuity: reordered
         # and duplicated datagrams must not either (play by timestamp, drop duplicates).
         audio_continuity(bob, lab.index(name), w0, w1, checks, f"audio_{name}", max_glitches=3)
@@ -466,8 +475,11 @@ def main():
     ap.add_argument("case", choices=sorted(CASES))
     ap.add_argument("--meshcalld", help="the daemon to test (default: build/daemon/meshcalld)")
     ap.add_argument("--keep", action="store_true", help="keep the logs and recordings")
+    ap.add_argument("--only", choices=["video", "audio"],
+                    help="judge only this part's criteria (the call's own are always judged); "
+                         "the others are measured and shown, not judged")
     args = ap.parse_args()
-    checks = Checks(args.case)
+    checks = Checks(args.case + (f"_{args.only}" if args.only else ""), args.only)
     started = time.monotonic()
     try:
         netlab.check_environment(NEEDS.get(args.case, ()))

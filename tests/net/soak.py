@@ -14,9 +14,6 @@ netns/nftables).
 """
 import argparse
 import itertools
-import json
-import os
-import signal
 import statistics
 import sys
 import time
