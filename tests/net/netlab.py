@@ -147,10 +147,12 @@ def wait_until(condition, seconds, step=0.05):
 
 # ---------------------------------------------------------------- /proc
 
-def rss_kib(pid):
+def rss_kib(pid, field="VmRSS"):
+    """Resident memory of `pid` in KiB (VmRSS; RssAnon for the heap and stacks only, without
+    mapped files such as the shared libraries)."""
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1])
     except OSError:
         pass

@@ -113,6 +113,8 @@ def main():
                          "so that a short run goes through the cycle several times)")
     ap.add_argument("--keep", action="store_true", help="keep the logs")
     args = ap.parse_args()
+    if args.minutes < 2:
+        ap.error("a soak needs at least 2 minutes (a warm-up, then something to judge)")
     duration = args.minutes * 60
     warmup = args.warmup if args.warmup is not None else min(120.0, duration / 3)
     phase_s = args.phase_seconds or (PHASE_S if args.minutes >= 10 else 5.0)
@@ -190,7 +192,7 @@ def main():
                     d = lab[n]
                     pid = d.proc.pid if d.alive() else None
                     sample[n] = (rss_kib(pid) if pid else None, settled_fd_count(pid) if pid else None,
-                                 life if n == RESTARTER else 1)
+                                 life if n == RESTARTER else 1, rss_kib(pid, "RssAnon") if pid else None)
                 rows.append((round(now - t0), sample, current[0] if current else ""))
                 log("t=%4ds " % (now - t0) + "  ".join(
                     f"{n} {s[0] / 1024 if s[0] else 0:6.1f} MiB {s[1]} fds" for n, s in sample.items()))
@@ -223,7 +225,7 @@ def main():
     for t, sample, phase in rows:
         cells = []
         for n in NAMES:
-            rss, fds, lf = sample[n]
+            rss, fds, lf, _ = sample[n]
             cell = f"{rss / 1024:.1f}/{fds}" if rss else "-"
             if n == RESTARTER:
                 cell += f" [{lf}]"
@@ -237,7 +239,7 @@ def main():
             # Per life: fds once warmed up (30 s into the life) must agree across lives.
             by_life = {}
             for t, sample, _ in rows:
-                rss, fds, lf = sample[n]
+                rss, fds, lf, _ = sample[n]
                 by_life.setdefault(lf, []).append((t, rss, fds))
             fd_sets = set()
             for lf, pts in by_life.items():
@@ -253,9 +255,10 @@ def main():
         slope = theil_sen(pts)
         per10 = None if slope is None else round(slope * 600)
         # Growth across the judged window: median of its last three samples minus median of its
-        # first three (one sample's jitter does not count).
-        growth = (statistics.median(v for _, v in pts[-3:]) - statistics.median(v for _, v in pts[:3])
-                  if len(pts) >= 6 else None)
+        # first three (one sample's jitter does not count; fewer in a short window).
+        k = min(3, len(pts) // 2)
+        growth = (statistics.median(v for _, v in pts[-k:]) - statistics.median(v for _, v in pts[:k])
+                  if k >= 1 else None)
         span = (pts[-1][0] - pts[0][0]) if pts else 0
         if span >= 600:
             # Ten minutes or more judged: the trend, per 10 minutes.
@@ -269,6 +272,9 @@ def main():
             verdict_rows.append((n, f"RSS growth KiB over the {span / 60:.1f} min after warm-up "
                                  f"(< {RSS_LIMIT_KIB_PER_10MIN}: a run under 10 min)", growth, ok_rss))
             verdict_rows.append((n, "RSS slope KiB per 10 min (Theil-Sen; information)", per10, True))
+        anon = theil_sen([(t, sample[n][3]) for t, sample, _ in rows if t >= warmup and sample[n][3] is not None])
+        verdict_rows.append((n, "RssAnon slope KiB per 10 min (heap and stacks only; information)",
+                             None if anon is None else round(anon * 600), True))
         ok_fd = len(fds) == 1
         verdict_rows.append((n, "fd counts after warm-up", fds, ok_fd))
         if not ok_rss:
