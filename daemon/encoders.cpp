@@ -85,6 +85,10 @@ AudioEncoder::AudioEncoder(const AudioSettings& s) : pkt_(make_packet()) {
     AVDictionary* opts = nullptr;
     av_dict_set(&opts, "application", "voip", 0);
     av_dict_set(&opts, "frame_duration", "20", 0);
+    // In-band FEC, as WebRTC sends it: each packet also carries a coarse copy of the one
+    // before, which the receiver decodes when that one was lost (OpusAudioDecoder::conceal).
+    av_dict_set(&opts, "fec", "1", 0);
+    av_dict_set(&opts, "packet_loss", "5", 0);
     open_codec(c, codec, &opts);
     av_dict_free(&opts);
 }

@@ -22,6 +22,8 @@ namespace {
 
 constexpr int kIoBufferSize = 64 * 1024;
 constexpr int64_t kMaxPixelsCap = 1920 * 1080;
+// Below this much queued sound (20 ms) a gap is concealed at once instead of waited on.
+constexpr std::size_t kStarvingSamples = 48000 / 50;
 
 bool whitelisted(AVCodecID id) {
     // What meshcall sends (H.264, Opus), plus what a stock ffmpeg sender sends by default
@@ -91,8 +93,11 @@ int PeerReceiver::read_packet(void* opaque, uint8_t* buf, int size) {
     auto* self = static_cast<PeerReceiver*>(opaque);
     while (self->pending_pos_ >= self->pending_.size()) {
         if (self->stop_ || self->reset_seen_) return AVERROR_EOF;
+        // Sound held behind a gap is looked at every few ms, datagrams or not.
+        if (self->reorder_.waiting()) self->play_audio();
         PeerDatagram d;
-        auto r = self->queue_.pop(d, std::chrono::milliseconds(200));
+        const auto wait = std::chrono::milliseconds(self->reorder_.waiting() ? 5 : 200);
+        auto r = self->queue_.pop(d, wait);
         if (r == PeerDatagramQueue::Pop::closed) return AVERROR_EOF;
         if (r == PeerDatagramQueue::Pop::timeout) continue;
         if (d.reset) {
@@ -120,8 +125,45 @@ void PeerReceiver::run() {
     }
 }
 
+void PeerReceiver::publish_audio(std::span<const float> mono) {
+    if (mono.empty()) return;
+    double sum = 0;
+    for (float v : mono) sum += double(v) * v;
+    stats_.audio_level = static_cast<float>(std::sqrt(sum / double(mono.size())));
+    audio_.write(mono);
+}
+
+void PeerReceiver::play_audio() {
+    if (!opus_) return;
+    const int64_t now = av_gettime_relative();
+    while (auto step = reorder_.next(now, audio_.size() < kStarvingSamples)) {
+        const bool decode = step->kind == AudioReorder::Step::decode;
+        const int n =
+            decode ? opus_->decode(step->packet, opus_out_)
+                   : opus_->conceal(static_cast<int>(step->samples), step->packet, opus_out_);
+        if (n < 0) {
+            stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+            continue;
+        }
+        if (decode) stats_.audio_frames.fetch_add(1, std::memory_order_relaxed);
+        publish_audio(opus_out_);
+    }
+    const AudioReorder::Counters& c = reorder_.counters();
+    auto add = [](std::atomic<uint64_t>& to, uint64_t now_count, uint64_t& before) {
+        if (now_count != before) to.fetch_add(now_count - before, std::memory_order_relaxed);
+        before = now_count;
+    };
+    add(stats_.audio_reordered, c.reordered, counted_.reordered);
+    add(stats_.audio_stale, c.stale, counted_.stale);
+    add(stats_.audio_concealed, c.concealed, counted_.concealed);
+    add(stats_.audio_concealed_samples, c.concealed_samples, counted_.concealed_samples);
+}
+
 void PeerReceiver::run_demuxer() {
     reset_seen_ = false;
+    reorder_ = {};
+    counted_ = {};
+    opus_.reset();
     pending_.clear();
     pending_pos_ = 0;
 
@@ -186,7 +228,8 @@ void PeerReceiver::run_demuxer() {
         const int64_t now = av_gettime();
         // The stamp is the sender's word: anything but the last minute is ignored before any
         // arithmetic (found by the fuzzer: a stamp near INT64_MIN overflowed the subtraction).
-        if (auto stamp = read_capture_stamp(f); stamp && *stamp > now - 60'000'000 && *stamp < now + 1'000'000) {
+        if (auto stamp = read_capture_stamp(f);
+            stamp && *stamp > now - 60'000'000 && *stamp < now + 1'000'000) {
             const int64_t lat = now - *stamp;
             if (lat > -1'000'000 && lat < 60'000'000) {
                 const auto bucket = static_cast<std::size_t>(
@@ -238,11 +281,7 @@ void PeerReceiver::run_demuxer() {
         uint8_t* out[1] = {reinterpret_cast<uint8_t*>(mono.data())};
         const int n = swr_convert(swr.get(), out, cap,
                                   const_cast<const uint8_t**>(f->extended_data), f->nb_samples);
-        if (n <= 0) return;
-        double sum = 0;
-        for (int i = 0; i < n; ++i) sum += double(mono[i]) * mono[i];
-        stats_.audio_level = static_cast<float>(std::sqrt(sum / n));
-        audio_.write({mono.data(), static_cast<std::size_t>(n)});
+        if (n > 0) publish_audio({mono.data(), static_cast<std::size_t>(n)});
     };
 
     auto decode = [&](StreamDecoder& d, AVPacket* p, auto&& on_frame) {
@@ -287,14 +326,40 @@ void PeerReceiver::run_demuxer() {
                 stats_.rejected_streams.fetch_add(1, std::memory_order_relaxed);
             } else {
                 open_decoder(st, *d);  // a new or changed stream replaces the old decoder
-                if (d == &audio) swr.reset();
+                if (d == &audio) {
+                    swr.reset();
+                    reorder_ = {};
+                    counted_ = {};
+                    opus_.reset();
+                    // Mono or stereo Opus goes through libopus (concealment); more channels
+                    // (multistream) through libavcodec. TS may not say: stereo decodes both.
+                    const int ch = par->ch_layout.nb_channels;
+                    if (par->codec_id == AV_CODEC_ID_OPUS && ch <= 2)
+                        opus_ = std::make_unique<OpusAudioDecoder>(ch == 1 ? 1 : 2);
+                }
             }
         }
         if (d && d->ctx && d->stream == pkt->stream_index) {
             if (d == &video) {
                 decode(video, pkt.get(), on_video);
+            } else if (par->codec_id == AV_CODEC_ID_OPUS && opus_) {
+                // Without a parser each packet is a PES payload of Opus access units, the
+                // first one at the PES timestamp and each next one right after.
+                const int64_t now = av_gettime_relative();
+                int64_t pts = pkt->pts == AV_NOPTS_VALUE
+                                  ? AudioReorder::kNoPts
+                                  : av_rescale_q(pkt->pts, st->time_base, {1, 48000});
+                for (auto unit : split_opus_ts({pkt->data, static_cast<std::size_t>(pkt->size)})) {
+                    const int n = OpusAudioDecoder::packet_samples(unit);
+                    if (n <= 0) {
+                        stats_.decode_errors.fetch_add(1, std::memory_order_relaxed);
+                        break;
+                    }
+                    reorder_.push({pts, n, {unit.begin(), unit.end()}, now});
+                    if (pts != AudioReorder::kNoPts) pts += n;
+                }
+                play_audio();
             } else if (par->codec_id == AV_CODEC_ID_OPUS) {
-                // Without a parser each packet is a PES payload of Opus access units.
                 PacketPtr part = make_packet();
                 for (auto unit : split_opus_ts({pkt->data, static_cast<std::size_t>(pkt->size)})) {
                     part->data = const_cast<uint8_t*>(unit.data());

@@ -1,20 +1,26 @@
 // PeerReceiver: one remote participant's demux + decode thread. It reads that peer's datagrams
 // from its queue through a custom AVIO, demuxes the TS with no probing, decodes with one
 // thread, and publishes the newest picture (LatestFrame) and decoded sound (SampleRing).
+// Opus sound is put back in timestamp order and its gaps concealed (AudioReorder, libopus)
+// before it reaches the ring; other audio codecs (stock senders' MP2/AAC) play as they come.
 // The event loop pushes datagrams; any thread reads the stats; stop() from the session thread.
 #pragma once
 
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "config/room.hpp"
+#include "daemon/audio_reorder.hpp"
 #include "daemon/av_ptr.hpp"
 #include "daemon/bounded_queue.hpp"
 #include "daemon/latest_frame.hpp"
+#include "daemon/opus_decoder.hpp"
 #include "daemon/sample_ring.hpp"
 
 namespace meshcall {
@@ -35,7 +41,13 @@ struct PeerMediaStats {
     std::atomic<uint64_t> decode_errors{0};
     std::atomic<uint64_t> rejected_streams{0};  // streams not on the codec whitelist, or too big
     std::atomic<uint64_t> restarts{0};          // demuxers started after the first
-    std::atomic<int64_t> latency_p50_us{-1};    // capture-to-decode, over the last seconds
+    // Opus packets put back in order, dropped as duplicates or too late, and gaps concealed
+    // (AudioReorder's counters, this peer's whole call).
+    std::atomic<uint64_t> audio_reordered{0};
+    std::atomic<uint64_t> audio_stale{0};
+    std::atomic<uint64_t> audio_concealed{0};
+    std::atomic<uint64_t> audio_concealed_samples{0};  // at 48 kHz
+    std::atomic<int64_t> latency_p50_us{-1};           // capture-to-decode, over the last seconds
     std::atomic<int64_t> latency_p95_us{-1};
     std::atomic<int64_t> latency_p99_us{-1};
     std::atomic<int> width{0}, height{0};
@@ -67,6 +79,9 @@ class PeerReceiver {
   private:
     void run();
     void run_demuxer();
+    // Decodes or conceals whatever the reorder buffer lets go of, into the ring.
+    void play_audio();
+    void publish_audio(std::span<const float> mono);
     static int read_packet(void* opaque, uint8_t* buf, int size);
     static int interrupt(void* opaque);
 
@@ -76,6 +91,11 @@ class PeerReceiver {
     PeerMediaStats stats_;
     LatestFrame video_;
     SampleRing audio_{kSampleRingCapacity};
+    // The Opus path (one demuxer's life): timestamp order, then libopus with concealment.
+    AudioReorder reorder_;
+    std::unique_ptr<OpusAudioDecoder> opus_;
+    std::vector<float> opus_out_;
+    AudioReorder::Counters counted_;  // reorder_'s counters already added to stats_
     std::atomic<bool> stop_{false};
     bool reset_seen_ = false;
     std::vector<uint8_t> pending_;  // datagram bytes not yet handed to AVIO

@@ -203,6 +203,8 @@ def case_loss1(lab, checks):
     checks.figure("frames_decoded", decoded)
     checks.figure("decode_errors", p1["decode_errors"] - p0["decode_errors"])
     checks.figure("audio_frames", p1["audio_frames"] - p0["audio_frames"])
+    for k in ("audio_concealed", "audio_concealed_ms", "audio_stale", "audio_reordered"):
+        checks.figure(k, p1[k] - p0[k])
     ratio = decoded / max(1, sent)
     checks.figure("decoded_ratio", round(ratio, 3))
     checks.check(dropped > 0, f"the impairment dropped datagrams ({dropped})")
@@ -391,6 +393,8 @@ def case_jitter(lab, checks):
         checks.check(ok and last[0] - first[0] <= 10 and last[1] - first[1] <= 20,
                      f"{name} -> bob: no growth of latency over {seconds} s: p50 {first[0]} -> {last[0]} ms "
                      f"(may grow <= 10 ms), p95 {first[1]} -> {last[1]} ms (<= 20 ms)", part="video")
+        for k in ("audio_concealed", "audio_stale", "audio_reordered"):
+            checks.figure(f"{k}_{name}", hist[-1][1][name][k] - hist[0][1][name][k])
         frames = sum(t[2] for t in thirds)
         checks.check(frames >= 0.9 * lab.fps * seconds,
                      f"{name} -> bob: {frames} frames decoded in {seconds} s (needs >= 90 %)", part="video")
