@@ -199,6 +199,7 @@ nlohmann::json CallSession::status(bool histogram) const {
             {"audio_stale", s.audio_stale.load()},
             {"audio_concealed", s.audio_concealed.load()},
             {"audio_concealed_ms", s.audio_concealed_samples.load() / 48},
+            {"audio_jumps", s.audio_jumps.load()},
             {"decode_errors", s.decode_errors.load()},
             {"rejected_streams", s.rejected_streams.load()},
             {"restarts", s.restarts.load()},

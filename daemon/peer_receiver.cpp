@@ -157,6 +157,7 @@ void PeerReceiver::play_audio() {
     add(stats_.audio_stale, c.stale, counted_.stale);
     add(stats_.audio_concealed, c.concealed, counted_.concealed);
     add(stats_.audio_concealed_samples, c.concealed_samples, counted_.concealed_samples);
+    add(stats_.audio_jumps, c.restarts, counted_.restarts);
 }
 
 void PeerReceiver::run_demuxer() {

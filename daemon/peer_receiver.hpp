@@ -41,13 +41,14 @@ struct PeerMediaStats {
     std::atomic<uint64_t> decode_errors{0};
     std::atomic<uint64_t> rejected_streams{0};  // streams not on the codec whitelist, or too big
     std::atomic<uint64_t> restarts{0};          // demuxers started after the first
-    // Opus packets put back in order, dropped as duplicates or too late, and gaps concealed
-    // (AudioReorder's counters, this peer's whole call).
+    // Opus packets put back in order, dropped as duplicates or too late, gaps concealed, and
+    // timeline jumps (AudioReorder's counters, this peer's whole call).
     std::atomic<uint64_t> audio_reordered{0};
     std::atomic<uint64_t> audio_stale{0};
     std::atomic<uint64_t> audio_concealed{0};
     std::atomic<uint64_t> audio_concealed_samples{0};  // at 48 kHz
-    std::atomic<int64_t> latency_p50_us{-1};           // capture-to-decode, over the last seconds
+    std::atomic<uint64_t> audio_jumps{0};     // the sender's audio timeline jumped (not concealed)
+    std::atomic<int64_t> latency_p50_us{-1};  // capture-to-decode, over the last seconds
     std::atomic<int64_t> latency_p95_us{-1};
     std::atomic<int64_t> latency_p99_us{-1};
     std::atomic<int> width{0}, height{0};
