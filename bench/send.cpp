@@ -72,9 +72,6 @@ int main(int argc, char** argv) {
                          me.to_string().c_str(), std::strerror(errno));
             return 1;
         }
-        std::vector<meshcall::Address> peers;
-        for (std::size_t i = 0; i < room.peers.size(); ++i)
-            if (int(i) != self) peers.push_back(room.peers[i].address);
 
         // Video and tone as two inputs: one lavfi input with both outputs hands out whichever
         // frame has the lower timestamp, so a finished picture would wait for the next audio
@@ -99,8 +96,8 @@ int main(int argc, char** argv) {
         std::signal(SIGINT, [](int) { g_stop = true; });
         {
             meshcall::LatestFrame self_view;
-            meshcall::MediaSender sender(room, self, std::move(capture), fd, std::move(peers),
-                                         self_view);
+            // Sends to every other participant of the room.
+            meshcall::MediaSender sender(room, self, std::move(capture), fd, self_view);
             sender.start();
             const auto end =
                 std::chrono::steady_clock::now() +

@@ -76,6 +76,12 @@ int run_status(const CallTarget& t, bool json) {
                 self.value("audio_muted", false) ? "mic muted" : "mic on",
                 self.value("video_muted", false) ? ", video off" : "",
                 number(self["tx_kbps"], "%.0f").c_str());
+    if (self.value("upload_saturated", false))
+        std::printf(
+            "your upload is slower than the call: %s video frames skipped so far, %s ms "
+            "waiting to go\n",
+            number(self["tx_frames_dropped"], "%.0f").c_str(),
+            number(self["send_queue_ms"], "%.0f").c_str());
     std::printf("%-16s %-10s %6s %9s %7s %9s %s\n", "PEER", "STATE", "FPS", "KBIT/S", "LOSS%",
                 "LATENCY", "MUTED");
     for (const auto& p : (*reply)["peers"]) {

@@ -27,11 +27,9 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
     uv_loop_init(&loop_);
     try {
         const Room& room = config_.room;
-        std::vector<Address> others;
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             if (static_cast<int>(i) == config_.self) continue;
             peers_.push_back(std::make_unique<PeerLink>(room.peers[i], room));
-            others.push_back(room.peers[i].address);
         }
         socket_ = UdpSocket::open(
             &loop_, config_.me().address,
@@ -42,7 +40,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
                                        [this](const ControlRequest& r) { return on_request(r); });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
-                                                socket_->fd(), std::move(others), self_view_);
+                                                socket_->fd(), self_view_);
         std::vector<SampleRing*> rings;
         for (auto& p : peers_) rings.push_back(&p->receiver().audio());
         mixer_ = std::make_unique<AudioMixer>(std::move(rings));
@@ -183,6 +181,7 @@ nlohmann::json CallSession::status(bool histogram) const {
             {"audio_muted", p->audio_muted()},
             {"video_muted", p->video_muted()},
             {"meshcall", p->is_meshcall()},
+            {"tx_errors", sender_->peer_errors(k)},
             {"last_seen_ms", p->last_seen_us() < 0
                                  ? nlohmann::json(nullptr)
                                  : nlohmann::json((now - p->last_seen_us()) / 1000)},
@@ -235,7 +234,13 @@ nlohmann::json CallSession::status(bool histogram) const {
           {"tx_datagrams", tx.datagrams.load()},
           {"video_frames_sent", sender_->video_frames_sent()},
           {"audio_frames_sent", sender_->audio_frames_sent()},
-          {"tx_errors", tx.errors.load()}}},
+          {"tx_errors", tx.errors.load()},
+          // A saturated upload (SendQueueGate): frames skipped and datagrams dropped.
+          {"upload_saturated", sender_->gate().saturated()},
+          {"saturation_episodes", sender_->gate().episodes()},
+          {"tx_frames_dropped", sender_->gate().frames_dropped()},
+          {"tx_datagrams_dropped", sender_->gate().datagrams_dropped()},
+          {"send_queue_ms", sender_->gate().queue_ms()}}},
         {"peers", std::move(peers)},
         {"dropped_unlisted", dropped_unlisted_},
         {"bad_requests", control_->bad_requests()},

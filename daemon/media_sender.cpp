@@ -10,10 +10,25 @@ extern "C" {
 
 namespace meshcall {
 
+namespace {
+std::vector<FanoutPeer> others(const Room& room, int self) {
+    std::vector<FanoutPeer> out;
+    for (std::size_t i = 0; i < room.peers.size(); ++i)
+        if (static_cast<int>(i) != self) out.push_back({room.peers[i].name, room.peers[i].address});
+    return out;
+}
+
+SendQueueGate::Settings gate_settings(const Room& room) {
+    SendQueueGate::Settings s;
+    s.nominal_bytes_per_s = SendQueueGate::nominal_rate(room.upload_kbps());
+    return s;
+}
+}  // namespace
+
 MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
-                         std::vector<Address> peers, LatestFrame& self_view)
+                         LatestFrame& self_view)
     : capture_(std::move(capture)),
-      fanout_(fd, std::move(peers)),
+      fanout_(fd, others(room, self), gate_settings(room)),
       self_view_(self_view),
       name_(room.peers[static_cast<std::size_t>(self)].name) {
     bool has_video = false, has_audio = false;
@@ -75,6 +90,7 @@ void MediaSender::run() {
             send_presence(false);
             last_presence_us = now;
         }
+        fanout_.gate().poll();  // an episode of a saturated upload ends when it goes quiet
         auto r = queue_.pop(c, std::chrono::milliseconds(100));
         if (r == CaptureQueue::Pop::closed) break;
         if (r == CaptureQueue::Pop::timeout) continue;
@@ -86,13 +102,19 @@ void MediaSender::run() {
                 continue;
             }
             self_view_.publish(c.frame.get());
-            // Coming back from mute: a clean picture at once rather than after a refresh cycle.
-            const bool refresh = video_was_muted || refresh_requested_.exchange(false);
+            // The upload cannot take more now: skip the frame before encoding it, so the
+            // decoders' references stay whole (SendQueueGate). The self view still shows it.
+            if (!fanout_.gate().admit_frame()) continue;
+            // Coming back from mute: a clean picture at once rather than after a refresh cycle;
+            // likewise after the upload dropped pieces of pictures.
+            const bool refresh = video_was_muted || refresh_requested_.exchange(false) ||
+                                 fanout_.gate().take_refresh();
             video_was_muted = false;
             video_->encode(c.frame.get(), rel_us, c.wall_us, refresh, [this](AVPacket* p) {
                 muxer_->write_video(p);
                 video_frames_.fetch_add(1, std::memory_order_relaxed);
             });
+            fanout_.gate().end_frame();
         } else if (c.type == AVMEDIA_TYPE_AUDIO && audio_) {
             if (audio_muted_) continue;
             audio_->encode(c.frame.get(), rel_us, [this](AVPacket* p) {

@@ -20,10 +20,10 @@ namespace meshcall {
 
 class MediaSender {
   public:
-    // Takes the opened capture; `fd` is the call's UDP socket, `peers` every other participant.
-    // `self_view` receives every captured picture (it outlives the sender).
-    MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
-                std::vector<Address> peers, LatestFrame& self_view);
+    // Takes the opened capture; `fd` is the call's UDP socket; the peers are every other
+    // participant of `room`, in its order. `self_view` receives every captured picture (it
+    // outlives the sender).
+    MediaSender(const Room& room, int self, OpenedCapture capture, int fd, LatestFrame& self_view);
     ~MediaSender();
 
     void start();
@@ -43,6 +43,9 @@ class MediaSender {
     bool video_muted() const { return video_muted_; }
 
     const SendCounters& counters() const { return fanout_.counters(); }
+    // Any thread: the upload's state (SendQueueGate) and each peer's send errors.
+    const SendQueueGate& gate() const { return fanout_.gate(); }
+    uint64_t peer_errors(std::size_t peer) const { return fanout_.peer_errors(peer); }
     uint64_t video_frames_sent() const { return video_frames_.load(std::memory_order_relaxed); }
     uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
     const OpenedCapture& capture() const { return capture_; }
@@ -61,6 +64,7 @@ class MediaSender {
     LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
     std::atomic<bool> audio_muted_{false}, video_muted_{false}, refresh_requested_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
+    // Video frames not encoded (the upload is saturated) are counted by the gate.
     int64_t origin_us_ = 0;
     std::string name_;
     uint32_t presence_seq_ = 0;

@@ -16,7 +16,9 @@ namespace meshcall {
 
 class PeerLink {
   public:
-    static constexpr int64_t kAbsentAfterUs = 3'000'000;   // DESIGN: absent after 3 s of silence
+    // Absent after 2.5 s of silence: the issue asks for "absent within 3 s"; a live peer sends
+    // presence every 500 ms and video at its frame rate, so 2.5 s is still unambiguous.
+    static constexpr int64_t kAbsentAfterUs = 2'500'000;
     static constexpr int64_t kRestartAfterUs = 1'000'000;  // silence, then data: a new stream
 
     PeerLink(const PeerEntry& entry, const Room& room);
@@ -30,7 +32,7 @@ class PeerLink {
     bool connected(int64_t now_us) const {
         return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs;
     }
-    // "connected", "absent" (nothing heard yet, or not for 3 s) or "left" (it said goodbye).
+    // "connected", "absent" (nothing heard yet, or not for 2.5 s) or "left" (it said goodbye).
     const char* state(int64_t now_us) const {
         return left_ ? "left" : connected(now_us) ? "connected" : "absent";
     }

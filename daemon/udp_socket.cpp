@@ -10,9 +10,9 @@ namespace {
 constexpr std::size_t kRecvSlots = 16;
 constexpr std::size_t kRecvSlot = 64 * 1024;
 constexpr int kRecvBuffer = 2 * 1024 * 1024;
-// Small enough that an upload capped below the send rate fills it within a second or two and
-// then drops (EAGAIN, counted and logged) instead of queueing seconds of stale media; large
-// enough for an IDR sent to 14 peers at once.
+// The last resort under a capped upload: SendQueueGate keeps what waits to about 250 ms, long
+// before this fills (then EAGAIN: dropped, counted with the gate's drops). Large enough for an
+// IDR sent to 14 peers at once.
 constexpr int kSendBuffer = 512 * 1024;
 
 Address wildcard_like(const Address& a) {

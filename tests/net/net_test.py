@@ -5,7 +5,7 @@ and one PASS/FAIL line per criterion; exit 0 all passed, 1 a criterion failed, 7
 (not root, no namespaces, no nftables: CTest shows it as skipped, with the reason).
 
     net_test.py CASE [--only video|audio] [--meshcalld PATH] [--keep]
-    CASE: loss1 loss5 burst blackout jitter ratecap
+    CASE: loss1 loss5 burst blackout jitter ratecap sendeperm
 
 The impaired stream is alice -> bob, measured at bob; carol is the control whose streams are
 not impaired (except in `blackout`, where carol is the one cut off, and `jitter`, where all of
@@ -22,6 +22,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import netlab  # noqa: E402
 from netlab import Lab, Skip, log, tone_amplitudes, tone_hz, read_wav, wait_until  # noqa: E402
+from calls import start_call, stop_all  # noqa: E402
+from send_cases import case_ratecap, case_sendeperm  # noqa: E402  (the send path's cases)
 
 REFRESH_S = 1.0  # x264 intra refresh: keyint = fps, one cycle a second (README, "Wire format")
 # bob, the receiver, first: alice's and carol's tones are then 410 and 520 Hz, where a repeated,
@@ -161,26 +163,6 @@ def audio_continuity(daemon, tone_index, start, end, checks, key, min_ratio=0.5,
                      f"a phase jump is a 20 ms block repeated, dropped or played out of order)", part="audio")
 
 
-def stop_all(lab, checks):
-    """Every daemon must still be running, and leave cleanly (exit 0) on SIGTERM."""
-    for d in lab.daemons.values():
-        alive = d.alive()
-        rc = d.stop()
-        checks.check(alive and rc == 0, f"{d.name}: ran to the end and exited 0 on SIGTERM "
-                     f"(alive={alive}, exit={rc})" + ("" if alive and rc == 0 else f"\n{d.log_tail()}"))
-
-
-def start_call(lab, checks):
-    lab.start_all()
-    ok = lab.wait_connected(seconds=20)
-    checks.check(ok, "the call is up: every daemon decodes every other's video")
-    if not ok:
-        for d in lab.daemons.values():
-            log(f"{d.name}: {json.dumps(d.status())}")
-        raise RuntimeError("the call did not come up")
-    time.sleep(1.5)  # past the start-up transients
-
-
 # ---------------------------------------------------------------- the cases
 
 def case_loss1(lab, checks):
@@ -311,10 +293,11 @@ def case_blackout(lab, checks):
             for o in ("alice", "bob"):
                 t = absent_at.get(o)
                 checks.figure(f"{key}_absent_after_s_at_{o}", None if t is None else round(t, 3))
-                # Polled every ~25-50 ms: allow one poll interval of measurement slack.
-                checks.check(t is not None and t <= 3.0 + 0.1,
+                # meshcalld says absent after 2.5 s of silence; polled every ~25-50 ms, that is
+                # well within the issue's 3 s, with no slack needed.
+                checks.check(t is not None and t <= 3.0,
                              f"{key}: carol absent at {o} {('%.2f s' % t) if t is not None else 'never'} after the cut "
-                             f"(needs <= 3 s, +0.1 s polling slack)")
+                             f"(needs <= 3 s)")
         else:
             states = {o: {p['state'] for _, p in watch[(o, 'carol')].samples} for o in ("alice", "bob")}
             checks.figure(f"{key}_states_during", {o: sorted(s) for o, s in states.items()})
@@ -404,74 +387,9 @@ def case_jitter(lab, checks):
     stop_all(lab, checks)
 
 
-def case_ratecap(lab, checks):
-    """alice's upload capped at about half of what she sends (tbf with a deep queue, so the
-    back-pressure reaches her socket): her send path keeps its pace, her send queue stays
-    bounded (she drops instead of queueing), and she logs it once, not per packet."""
-    start_call(lab, checks)
-    alice, bob = lab["alice"], lab["bob"]
-    seconds = 20
-    s0 = alice.status()["self"]
-    # Her rate on the wire: tx_kbps counts each datagram once; it goes to 2 peers, +IP/UDP.
-    wire_kbps = s0["tx_kbps"] * 2 * (1316 + 28) / 1316
-    cap_kbps = int(wire_kbps * 0.5)
-    checks.figure("send_rate_on_wire_kbps", round(wire_kbps))
-    checks.figure("cap_kbps", cap_kbps)
-    log_before = alice.log_text()
-    lab.rate_cap("alice", cap_kbps)
-    t0 = time.monotonic()
-    rows = []
-    while time.monotonic() - t0 < seconds:
-        time.sleep(1.0)
-        st, bp = alice.status()["self"], bob.peer("alice")
-        q = lab.socket_queue("alice") or {}
-        rows.append({"t": round(time.monotonic() - t0, 1), "queue": q.get("wmem_alloc"),
-                     "qdisc": (lab.qdisc_stats("alice") or {}).get("backlog"),
-                     "tx_errors": st["tx_errors"] - s0["tx_errors"], "frames_sent": st["video_frames_sent"],
-                     "bob_latency_ms": bp["latency_ms"], "bob_fps": bp["video_fps"],
-                     "rss_kib": netlab.rss_kib(alice.proc.pid)})
-    s1 = alice.status()["self"]
-    log_during = alice.log_text()[len(log_before):]
-    lab.rate_uncap("alice")
-    for r in rows:
-        log(f"  t={r['t']:5.1f}s send queue {r['queue']} B (qdisc {r['qdisc']} B) tx_errors {r['tx_errors']} "
-            f"bob: latency p50 {r['bob_latency_ms']} ms, {r['bob_fps']} fps; rss {r['rss_kib']} KiB")
-    # The send path itself keeps pace (encodes every frame; a blocked sender would not).
-    sent_fps = (s1["video_frames_sent"] - s0["video_frames_sent"]) / (rows[-1]["t"] or 1)
-    checks.figure("frames_sent_fps", round(sent_fps, 1))
-    checks.check(sent_fps >= 0.9 * lab.fps, f"the send path keeps its pace: {sent_fps:.1f} fps encoded (needs >= 90 %)")
-    # Bounded: the queue fills up to its bound within the first half of the cap, then stays.
-    half = [r for r in rows if r["t"] >= seconds / 2]
-    queues = [r["queue"] for r in half if r["queue"] is not None]
-    growth = (queues[-1] - queues[0]) if len(queues) >= 2 else None
-    peak = max((r["queue"] or 0) for r in rows)
-    backlog = rows[-1]["qdisc"] or 0
-    checks.figure("send_queue_peak_bytes", peak)
-    checks.figure("send_queue_growth_second_half_bytes", growth)
-    # What the queue costs: the bytes waiting on the capped link, in seconds at the cap.
-    checks.figure("queue_delay_s_at_end", round(backlog * 8 / 1000 / cap_kbps, 2))
-    checks.figure("bob_latency_p50_ms", [round(r["bob_latency_ms"]) for r in rows if r["bob_latency_ms"] is not None])
-    checks.check(growth is not None and growth <= 64 * 1024,
-                 f"the send queue stays bounded: it grew {growth} B over the last {seconds / 2:.0f} s of the cap "
-                 f"(may grow <= 64 KiB once full; peak {peak} B, i.e. {backlog * 8 / 1000 / cap_kbps:.1f} s "
-                 f"of upload waiting at the end)")
-    tx_errors = s1["tx_errors"] - s0["tx_errors"]
-    checks.figure("tx_errors_during_cap", tx_errors)
-    lines = [l for l in log_during.splitlines() if l.strip()]
-    warnings = [l for l in lines if "[warning]" in l or "[error]" in l]
-    checks.figure("log_lines_during_cap", len(lines))
-    checks.figure("log_warnings_during_cap", warnings[:5])
-    # Once, not per packet: at least one line says so, and at most one per 5 s (rate-limited).
-    checks.check(len(warnings) >= 1, "the condition is logged (a warning while the upload is capped)")
-    checks.check(len(warnings) <= 1 + seconds // 5 and len(lines) <= 10 + seconds // 5,
-                 f"logged once, not per packet: {len(warnings)} warnings, {len(lines)} lines in {seconds} s "
-                 f"(at most {1 + seconds // 5} warnings)")
-    stop_all(lab, checks)
-
-
 NEEDS = {"blackout": ("bridge",), "jitter": ("tproxy", "dup")}
 CASES = {"loss1": case_loss1, "loss5": case_loss5, "burst": case_burst, "blackout": case_blackout,
-         "jitter": case_jitter, "ratecap": case_ratecap}
+         "jitter": case_jitter, "ratecap": case_ratecap, "sendeperm": case_sendeperm}
 
 
 def main():
