@@ -5,7 +5,6 @@
 
 #include <atomic>
 #include <optional>
-#include <thread>
 
 #include "tests/support/relayed_call.hpp"
 #include "tests/support/ts_edit.hpp"
@@ -53,8 +52,15 @@ TEST_CASE("lost, duplicated and overtaken Opus datagrams: concealed, dropped, pu
     });
     CHECK(wait_until([&] { return dropped >= 8 && duplicated >= 8 && reordered >= 8; }, 10s));
     call.set_transform(nullptr);
-    // What arrived by then is played (or not) within the reorder wait.
-    std::this_thread::sleep_for(200ms);
+    // What arrived by then is played (or dropped) within the reorder wait.
+    wait_until(
+        [&] {
+            auto q = bob.peer("alice");
+            return q.value("audio_concealed", 0) >= dropped &&
+                   q.value("audio_stale", 0) + q.value("audio_reordered", 0) >=
+                       duplicated + reordered;
+        },
+        2s);
     const auto p = bob.peer("alice");
     INFO(p.dump());
     MESSAGE("relay: dropped " << dropped.load() << ", duplicated " << duplicated.load()
@@ -62,10 +68,14 @@ TEST_CASE("lost, duplicated and overtaken Opus datagrams: concealed, dropped, pu
                               << p["audio_concealed"] << ", stale " << p["audio_stale"]
                               << ", reordered " << p["audio_reordered"]);
     // Every loss concealed (a datagram may carry more than one packet: at least as many gaps),
-    // every duplicate dropped, every overtaken packet put back, and the sound goes on.
+    // every duplicate dropped, and every overtaken packet either put back in order or, if it
+    // came after the wait for it was over (a busy machine), dropped as too late: never played
+    // out of order. Most are put back.
+    const int stale = p["audio_stale"].get<int>(), put_back = p["audio_reordered"].get<int>();
     CHECK(p["audio_concealed"].get<int>() >= dropped.load());
     CHECK(p["audio_concealed_ms"].get<int>() >= 20 * dropped.load());
-    CHECK(p["audio_stale"].get<int>() >= duplicated.load());
-    CHECK(p["audio_reordered"].get<int>() >= reordered.load());
+    CHECK(stale >= duplicated.load());
+    CHECK(put_back + stale >= reordered.load() + duplicated.load());
+    CHECK(put_back >= reordered.load() / 2);
     CHECK(p["audio_frames"].get<int>() > before["audio_frames"].get<int>() + 50);
 }
