@@ -19,27 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-int bound_udp(int port) {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-void send_to(int fd, int port, const void* data, std::size_t size) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    (void)sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-}
-
 uint64_t frames(Daemon& d, const std::string& peer) {
     return d.peer(peer).value("video_frames", uint64_t{0});
 }
@@ -67,7 +46,7 @@ TEST_CASE(
         const auto end = std::chrono::steady_clock::now() + 5s;
         while (!stop && std::chrono::steady_clock::now() < end) {
             for (int i = 0; i < 100; ++i, ++sent)
-                send_to(fd, room.port_of("alice"), junk, 1 + (i * 97) % 1316);
+                send_udp(fd, room.port_of("alice"), junk, 1 + (i * 97) % 1316);
             std::this_thread::sleep_for(std::chrono::microseconds(500));
         }
     });
@@ -111,10 +90,10 @@ TEST_CASE(
     ts[376] = 0x48;  // wrong sync byte in the third packet
     const int port = room.port_of("alice");
     for (int i = 0; i < 20; ++i) {
-        send_to(fd, port, nullptr, 0);  // zero-length
-        send_to(fd, port, big.data(), big.size());
-        send_to(fd, port, ts.data(), ts.size());
-        send_to(fd, port, truncated.data(), truncated.size());
+        send_udp(fd, port, nullptr, 0);  // zero-length
+        send_udp(fd, port, big.data(), big.size());
+        send_udp(fd, port, ts.data(), ts.size());
+        send_udp(fd, port, truncated.data(), truncated.size());
         std::this_thread::sleep_for(5ms);
     }
     close(fd);
@@ -218,7 +197,8 @@ TEST_CASE(
 
 // Found by the demux fuzzer: an MPEG audio (or AAC) stream that turns from stereo to mono
 // crashed the resampler, so any sender with a listed address could kill another's meshcalld.
-TEST_CASE("a stream whose audio turns from stereo to mono is survived, and so are the other peers") {
+TEST_CASE(
+    "a stream whose audio turns from stereo to mono is survived, and so are the other peers") {
     TempDir dir;
     TestRoom room = make_room(dir, "stereo", {"alice", "bob", "carol"});
     Daemon alice(dir, room, "alice"), carol(dir, room, "carol");
@@ -229,10 +209,13 @@ TEST_CASE("a stream whose audio turns from stereo to mono is survived, and so ar
     REQUIRE(fd >= 0);
     for (const char* name : {"mp2-stereo-then-mono", "aac-stereo-then-mono"}) {
         // The corpus file: a mode byte and a seed byte, then the TS stream.
-        const std::string ts = read_file(std::string(MESHCALL_SOURCE_DIR "/tests/fuzz/corpus/demux_fuzz/") + name).substr(2);
+        const std::string ts =
+            read_file(std::string(MESHCALL_SOURCE_DIR "/tests/fuzz/corpus/demux_fuzz/") + name)
+                .substr(2);
         REQUIRE(ts.size() > 188 * 10);
         for (std::size_t off = 0; off < ts.size(); off += 1316) {
-            send_to(fd, room.port_of("alice"), ts.data() + off, std::min<std::size_t>(1316, ts.size() - off));
+            send_udp(fd, room.port_of("alice"), ts.data() + off,
+                     std::min<std::size_t>(1316, ts.size() - off));
             std::this_thread::sleep_for(1ms);
         }
         std::this_thread::sleep_for(1500ms);  // a silence: the next file is a new stream

@@ -65,6 +65,11 @@ std::string read_file(const std::string& path);
 // A UDP port that was free on 127.0.0.1 a moment ago (bind to 0, read it back, close).
 int free_udp_port();
 
+// A UDP socket bound to 127.0.0.1:`port`, or -1.
+int bound_udp(int port);
+// Sends `size` bytes from `fd` to 127.0.0.1:`port` (errors ignored: a test counts what arrives).
+void send_udp(int fd, int port, const void* data, std::size_t size);
+
 // True if `program` is on PATH.
 bool have_program(const std::string& program);
 

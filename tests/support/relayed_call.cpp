@@ -12,49 +12,6 @@
 
 namespace meshcall::test {
 
-namespace {
-
-int bound_udp(int port) {
-    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-void send_to(int fd, int port, const uint8_t* data, std::size_t size) {
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    (void)sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
-}
-
-TestRoom write_room(const TempDir& dir, const std::string& file,
-                    const std::vector<TestPeer>& peers) {
-    TestRoom room;
-    room.name = "relayed";
-    room.path = dir.file(file);
-    room.peers = peers;
-    nlohmann::json list = nlohmann::json::array();
-    for (const auto& p : peers)
-        list.push_back({{"name", p.name}, {"host", "127.0.0.1"}, {"port", p.port}});
-    nlohmann::json j = {
-        {"room", room.name},
-        {"video", {{"width", 320}, {"height", 240}, {"fps", 30}, {"bitrate_kbps", 400}}},
-        {"audio", {{"bitrate_kbps", 32}}},
-        {"peers", list}};
-    dir.write(file, j.dump(2));
-    return room;
-}
-
-}  // namespace
-
 RelayedCall::RelayedCall(const TempDir& dir, bool with_carol) {
     alice_port_ = free_udp_port();
     bob_port_ = free_udp_port();
@@ -72,13 +29,16 @@ RelayedCall::RelayedCall(const TempDir& dir, bool with_carol) {
         if (with_carol) peers.push_back({"carol", carol});
         return peers;
     };
-    const TestRoom room_a = write_room(dir, "alice-room.json", rooms(alice_port_, relay_in));
-    const TestRoom room_b = write_room(dir, "bob-room.json", rooms(relay_out, bob_port_));
+    const TestRoom room_a =
+        write_room(dir, "alice-room.json", "relayed", rooms(alice_port_, relay_in));
+    const TestRoom room_b =
+        write_room(dir, "bob-room.json", "relayed", rooms(relay_out, bob_port_));
     thread_ = std::thread([this] { run(); });
     alice_ = std::make_unique<Daemon>(dir, room_a, "alice");
     bob_ = std::make_unique<Daemon>(dir, room_b, "bob");
     if (with_carol) {
-        const TestRoom room_c = write_room(dir, "carol-room.json", rooms(alice_port_, bob_port_));
+        const TestRoom room_c =
+            write_room(dir, "carol-room.json", "relayed", rooms(alice_port_, bob_port_));
         carol_ = std::make_unique<Daemon>(dir, room_c, "carol");
     }
 }
@@ -106,14 +66,14 @@ void RelayedCall::run() {
     std::vector<uint8_t> buf(65536);
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
     const auto to_bob = [this](const Datagram& d) {
-        send_to(to_bob_, bob_port_, d.data(), d.size());
+        send_udp(to_bob_, bob_port_, d.data(), d.size());
     };
     while (!stop_ && std::chrono::steady_clock::now() < deadline) {
         pollfd fds[2] = {{to_alice_, POLLIN, 0}, {to_bob_, POLLIN, 0}};
         if (poll(fds, 2, 50) <= 0) continue;
         if (fds[1].revents & POLLIN) {  // bob -> alice, untouched
             const ssize_t n = recv(to_bob_, buf.data(), buf.size(), 0);
-            if (n >= 0) send_to(to_alice_, alice_port_, buf.data(), static_cast<std::size_t>(n));
+            if (n >= 0) send_udp(to_alice_, alice_port_, buf.data(), static_cast<std::size_t>(n));
         }
         if (fds[0].revents & POLLIN) {
             const ssize_t n = recv(to_alice_, buf.data(), buf.size(), 0);

@@ -18,25 +18,30 @@ int TestRoom::port_of(const std::string& peer) const {
     return 0;
 }
 
-TestRoom make_room(const TempDir& dir, const std::string& room_name,
-                   const std::vector<std::string>& names, int width, int height, int bitrate_kbps) {
+TestRoom write_room(const TempDir& dir, const std::string& file, const std::string& room_name,
+                    const std::vector<TestPeer>& peers, int width, int height, int bitrate_kbps) {
     TestRoom room;
     room.name = room_name;
-    room.path = dir.file(room_name + ".json");
-    nlohmann::json peers = nlohmann::json::array();
-    for (const auto& n : names) {
-        int port = free_udp_port();
-        room.peers.push_back({n, port});
-        peers.push_back({{"name", n}, {"host", "127.0.0.1"}, {"port", port}});
-    }
+    room.path = dir.file(file);
+    room.peers = peers;
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& p : peers)
+        list.push_back({{"name", p.name}, {"host", "127.0.0.1"}, {"port", p.port}});
     nlohmann::json j = {
         {"room", room_name},
         {"video",
          {{"width", width}, {"height", height}, {"fps", 30}, {"bitrate_kbps", bitrate_kbps}}},
         {"audio", {{"bitrate_kbps", 32}}},
-        {"peers", peers}};
-    dir.write(room_name + ".json", j.dump(2));
+        {"peers", list}};
+    dir.write(file, j.dump(2));
     return room;
+}
+
+TestRoom make_room(const TempDir& dir, const std::string& room_name,
+                   const std::vector<std::string>& names, int width, int height, int bitrate_kbps) {
+    std::vector<TestPeer> peers;
+    for (const auto& n : names) peers.push_back({n, free_udp_port()});
+    return write_room(dir, room_name + ".json", room_name, peers, width, height, bitrate_kbps);
 }
 
 Daemon::Daemon(const TempDir& dir, const TestRoom& room, const std::string& as,

@@ -26,6 +26,10 @@ struct TestRoom {
     std::vector<TestPeer> peers;
     int port_of(const std::string& peer) const;
 };
+// The room file `file` in `dir` with these peers (ports chosen by the caller).
+TestRoom write_room(const TempDir& dir, const std::string& file, const std::string& room_name,
+                    const std::vector<TestPeer>& peers, int width = 320, int height = 240,
+                    int bitrate_kbps = 400);
 TestRoom make_room(const TempDir& dir, const std::string& room_name,
                    const std::vector<std::string>& names, int width = 320, int height = 240,
                    int bitrate_kbps = 400);
