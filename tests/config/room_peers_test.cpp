@@ -26,7 +26,7 @@ TEST_CASE("room error: peers is not an array") {
 
 TEST_CASE("room error: one peer is not a call") {
     json doc = good_room();
-    doc["peers"] = {peer("alice", "127.0.0.1", 41310)};
+    doc["peers"] = json::array({peer("alice", "127.0.0.1", 41310)});  // {x} alone is x itself with clang
     check_error(room_error(doc), "peers", "has 1 entries; a call has 2 to 16 people");
     doc["peers"] = json::array();
     check_error(room_error(doc), "peers", "has 0 entries");

@@ -32,7 +32,8 @@ TEST_CASE(
     "sizes") {
     const int sizes[][2] = {{1280, 720},  {641, 479}, {333, 1001},
                             {1919, 1079}, {100, 75},  {17, 13}};
-    for (auto [w, h] : sizes) {
+    for (const auto& size : sizes) {
+        const int w = size[0], h = size[1];  // not a structured binding: INFO captures them
         for (int n = 1; n <= 16; ++n) {
             INFO("n=" << n << " window " << w << "x" << h);
             auto tiles = layout_grid(n, w, h, 640, 480);
