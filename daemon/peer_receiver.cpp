@@ -160,11 +160,16 @@ void PeerReceiver::play_audio() {
     add(stats_.audio_jumps, c.restarts, counted_.restarts);
 }
 
-void PeerReceiver::run_demuxer() {
-    reset_seen_ = false;
+void PeerReceiver::reset_opus(int channels) {
     reorder_ = {};
     counted_ = {};
     opus_.reset();
+    if (channels > 0) opus_ = std::make_unique<OpusAudioDecoder>(channels);
+}
+
+void PeerReceiver::run_demuxer() {
+    reset_seen_ = false;
+    reset_opus(0);
     pending_.clear();
     pending_pos_ = 0;
 
@@ -329,14 +334,11 @@ void PeerReceiver::run_demuxer() {
                 open_decoder(st, *d);  // a new or changed stream replaces the old decoder
                 if (d == &audio) {
                     swr.reset();
-                    reorder_ = {};
-                    counted_ = {};
-                    opus_.reset();
                     // Mono or stereo Opus goes through libopus (concealment); more channels
                     // (multistream) through libavcodec. TS may not say: stereo decodes both.
                     const int ch = par->ch_layout.nb_channels;
-                    if (par->codec_id == AV_CODEC_ID_OPUS && ch <= 2)
-                        opus_ = std::make_unique<OpusAudioDecoder>(ch == 1 ? 1 : 2);
+                    const bool own = par->codec_id == AV_CODEC_ID_OPUS && ch <= 2;
+                    reset_opus(own ? (ch == 1 ? 1 : 2) : 0);
                 }
             }
         }

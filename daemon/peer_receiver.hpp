@@ -80,6 +80,8 @@ class PeerReceiver {
   private:
     void run();
     void run_demuxer();
+    // A new Opus path: an empty reorder buffer and, for `channels` 1 or 2, a decoder (0: none).
+    void reset_opus(int channels);
     // Decodes or conceals whatever the reorder buffer lets go of, into the ring.
     void play_audio();
     void publish_audio(std::span<const float> mono);

@@ -69,6 +69,32 @@ TEST_CASE("a stock ffmpeg sender (the blog's command) shows up as a decoded peer
     CHECK(p["latency_ms"].is_null());  // a stock sender carries no capture stamp
 }
 
+TEST_CASE("a stock ffmpeg sender of stereo Opus is heard: libopus decodes it, in order") {
+    REQUIRE(have_program("ffmpeg"));
+    TempDir dir;
+    TestRoom room = make_room(dir, "interop", {"alice", "seed"});
+    Daemon alice(dir, room, "alice");
+    REQUIRE(alice.wait_ready());
+    const std::string url = "udp://127.0.0.1:" + std::to_string(room.port_of("alice")) +
+                            "?localport=" + std::to_string(room.port_of("seed")) + "&pkt_size=1316";
+    Process seed(
+        {"ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+         "sine=frequency=500", "-t", "20", "-ac", "2", "-c:a", "libopus", "-f", "mpegts", url},
+        dir.file("seed.log"));
+    CHECK(wait_until(
+        [&] {
+            auto p = alice.peer("seed");
+            return p.is_object() && p.value("audio_frames", 0) >= 50;
+        },
+        15s));
+    auto p = alice.peer("seed");
+    INFO(p.dump());
+    CHECK(p["audio_level"].get<double>() > 0.05);  // the tone, downmixed, not silence
+    CHECK(p["decode_errors"] == 0);
+    CHECK(p["audio_jumps"] == 0);
+    CHECK(p["rejected_streams"] == 0);
+}
+
 TEST_CASE("stock ffmpeg receives a meshcalld stream: H.264 and Opus, no errors, the sender named") {
     REQUIRE(have_program("ffmpeg"));
     TempDir dir;
