@@ -166,8 +166,7 @@ TEST_CASE(
                  "zerolatency",
                  "-f",
                  "mpegts",
-                 "udp://127.0.0.1:" + std::to_string(room.port_of("alice")) +
-                     "?localport=" + std::to_string(room.port_of("big")) + "&pkt_size=1316"},
+                 stock_sender_url(room, "alice", "big")},
                 dir.file("big.log"));
     CHECK(wait_until([&] { return alice.peer("big").value("decode_errors", 0) > 5; }, 10s));
     auto p = alice.peer("big");

@@ -44,6 +44,11 @@ TestRoom make_room(const TempDir& dir, const std::string& room_name,
     return write_room(dir, room_name + ".json", room_name, peers, width, height, bitrate_kbps);
 }
 
+std::string stock_sender_url(const TestRoom& room, const std::string& to, const std::string& from) {
+    return "udp://127.0.0.1:" + std::to_string(room.port_of(to)) +
+           "?localport=" + std::to_string(room.port_of(from)) + "&pkt_size=1316";
+}
+
 Daemon::Daemon(const TempDir& dir, const TestRoom& room, const std::string& as,
                std::vector<std::string> extra_args)
     : control_(dir.file(as + ".sock")), log_(dir.file(as + ".log")) {

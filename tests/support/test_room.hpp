@@ -34,6 +34,10 @@ TestRoom make_room(const TempDir& dir, const std::string& room_name,
                    const std::vector<std::string>& names, int width = 320, int height = 240,
                    int bitrate_kbps = 400);
 
+// The URL a stock ffmpeg sender uses to send to `to` from `from`'s address (so it is that
+// listed peer), in datagrams of seven TS packets.
+std::string stock_sender_url(const TestRoom& room, const std::string& to, const std::string& from);
+
 // A meshcalld process for one peer of a room, headless, test pattern and tone by default.
 class Daemon {
   public:
