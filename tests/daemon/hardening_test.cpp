@@ -107,6 +107,9 @@ TEST_CASE(
     REQUIRE(alice.wait_ready());
     REQUIRE(carol.wait_ready());
     REQUIRE(wait_until([&] { return alice.peer("carol").value("video_fps", 0.0) >= 27.0; }, 10s));
+    // Judge carol's stream from here on: joining mid-stream may cost a decode error before the
+    // first refresh, and that is not what this test is about.
+    const auto carol_errors0 = alice.peer("carol")["decode_errors"].get<uint64_t>();
     int fd = bound_udp(room.port_of("bob"));
     REQUIRE(fd >= 0);
     std::vector<uint8_t> big(65507, 0x47), ts(188 * 3, 0xff), truncated(100, 0x47);
@@ -131,7 +134,7 @@ TEST_CASE(
     INFO(alice.peer("bob").dump());
     CHECK(all_counted);
     CHECK(alice.peer("bob")["video_frames"] == 0);
-    CHECK(alice.peer("carol")["decode_errors"] == 0);
+    CHECK(alice.peer("carol")["decode_errors"].get<uint64_t>() == carol_errors0);
     CHECK(alice.peer("carol")["video_fps"].get<double>() >= 27.0);
 }
 
@@ -228,6 +231,9 @@ TEST_CASE(
     REQUIRE(alice.wait_ready());
     REQUIRE(carol.wait_ready());
     REQUIRE(wait_until([&] { return alice.peer("carol").value("video_fps", 0.0) >= 27.0; }, 10s));
+    // Judge carol's stream from here on: joining mid-stream may cost a decode error before the
+    // first refresh, and that is not what this test is about.
+    const auto carol_errors0 = alice.peer("carol")["decode_errors"].get<uint64_t>();
     int fd = bound_udp(room.port_of("bob"));
     REQUIRE(fd >= 0);
     for (const char* name : {"mp2-stereo-then-mono", "aac-stereo-then-mono"}) {

@@ -2,6 +2,8 @@
 #include <doctest/doctest.h>
 
 #include <csignal>
+#include <thread>
+#include <utility>
 
 #include "tests/support/test_room.hpp"
 
@@ -31,11 +33,21 @@ TEST_CASE(
 
     REQUIRE(cli(alice, {"mute", "audio"}).status == 0);
     CHECK(wait_until([&] { return bob.peer("alice")["audio_muted"] == true; }, 1s));
-    // No more sound from alice.
-    const auto audio0 = bob.peer("alice")["audio_frames"].get<uint64_t>();
+    // No more sound from alice: once what was in flight has arrived (two polls 100 ms apart
+    // agree), neither alice's sent count nor bob's received count moves for 600 ms, where
+    // unmuted sound would have brought 30 frames.
+    auto frames_now = [&] { return bob.peer("alice")["audio_frames"].get<uint64_t>(); };
+    auto sent_now = [&] { return alice.status().value()["self"]["audio_frames_sent"].get<uint64_t>(); };
+    uint64_t audio0 = frames_now();
     REQUIRE(wait_until(
-        [&] { return alice.status().value()["self"]["audio_frames_sent"].get<uint64_t>() > 0; },
-        1s));
+        [&] {
+            std::this_thread::sleep_for(100ms);
+            const uint64_t a = frames_now();
+            return std::exchange(audio0, a) == a;
+        },
+        2s));
+    const uint64_t sent0 = sent_now();
+    CHECK_FALSE(wait_until([&] { return frames_now() > audio0 || sent_now() > sent0; }, 600ms));
     REQUIRE(cli(alice, {"unmute", "audio"}).status == 0);
     CHECK(wait_until([&] { return bob.peer("alice")["audio_muted"] == false; }, 1s));
     CHECK(wait_until([&] { return bob.peer("alice")["audio_frames"].get<uint64_t>() > audio0 + 5; },

@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -124,6 +125,11 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout,
     unlink(out_path);
     unlink(err_path);
     return r;
+}
+
+void skip_test(const std::string& why) {
+    std::printf("SKIPPED: %s\n", why.c_str());
+    std::fflush(stdout);
 }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

@@ -44,6 +44,11 @@ RunResult run(std::vector<std::string> argv,
               std::chrono::milliseconds timeout = std::chrono::seconds(20),
               std::vector<std::string> extra_env = {});
 
+// Marks the running test case as skipped, with why: prints "SKIPPED: why", which CTest's
+// SKIP_REGULAR_EXPRESSION (tests/CMakeLists.txt) turns into a skipped test in its summary.
+// The caller returns right after.
+void skip_test(const std::string& why);
+
 // Polls `condition` every 20 ms until it holds or `timeout` passes. Returns whether it held.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
 

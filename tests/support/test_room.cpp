@@ -95,15 +95,16 @@ std::optional<nlohmann::json> Daemon::request(const std::string& line) {
     return j;
 }
 
-std::optional<std::string> raw_control_exchange(const std::string& path, const std::string& bytes,
-                                                int timeout_ms) {
+std::vector<std::string> raw_control_lines(const std::string& path, const std::string& bytes,
+                                           std::size_t lines, int timeout_ms) {
+    std::vector<std::string> out;
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     std::strncpy(addr.sun_path, path.c_str(), sizeof addr.sun_path - 1);
     if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
         close(fd);
-        return std::nullopt;
+        return out;
     }
     std::size_t sent = 0;
     while (sent < bytes.size()) {
@@ -111,18 +112,29 @@ std::optional<std::string> raw_control_exchange(const std::string& path, const s
         if (n <= 0) break;
         sent += static_cast<std::size_t>(n);
     }
-    std::string reply;
+    std::string buffered;
     char buf[4096];
-    while (reply.find('\n') == std::string::npos) {
+    while (out.size() < lines) {
+        if (auto nl = buffered.find('\n'); nl != std::string::npos) {
+            out.push_back(buffered.substr(0, nl));
+            buffered.erase(0, nl + 1);
+            continue;
+        }
         pollfd p{fd, POLLIN, 0};
         if (poll(&p, 1, timeout_ms) <= 0) break;
         ssize_t n = recv(fd, buf, sizeof buf, 0);
         if (n <= 0) break;
-        reply.append(buf, static_cast<std::size_t>(n));
+        buffered.append(buf, static_cast<std::size_t>(n));
     }
     close(fd);
-    if (reply.find('\n') == std::string::npos) return std::nullopt;
-    return reply.substr(0, reply.find('\n'));
+    return out;
+}
+
+std::optional<std::string> raw_control_exchange(const std::string& path, const std::string& bytes,
+                                                int timeout_ms) {
+    auto lines = raw_control_lines(path, bytes, 1, timeout_ms);
+    if (lines.empty()) return std::nullopt;
+    return lines.front();
 }
 
 }  // namespace meshcall::test

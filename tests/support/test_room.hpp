@@ -66,4 +66,9 @@ class Daemon {
 std::optional<std::string> raw_control_exchange(const std::string& socket_path,
                                                 const std::string& bytes, int timeout_ms = 2000);
 
+// Sends raw bytes on one connection and reads up to `lines` reply lines, each within
+// `timeout_ms`; returns what arrived (fewer lines when the daemon stopped answering).
+std::vector<std::string> raw_control_lines(const std::string& socket_path, const std::string& bytes,
+                                           std::size_t lines, int timeout_ms = 2000);
+
 }  // namespace meshcall::test
