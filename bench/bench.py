@@ -89,14 +89,14 @@ class Bench:
 
     def encoder_args(self, room):
         w, h, fps, vk, ak = self.settings(room)
-        # What meshcalld's encoders do (daemon/encoders.cpp), with stock options.
+        # What meshcalld's encoders do (daemon/send/encoders.cpp), with stock options.
         return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-intra-refresh", "1",
                 "-forced-idr", "1", "-g", str(fps), "-bf", "0", "-b:v", f"{vk}k", "-maxrate", f"{vk}k",
                 "-bufsize", f"{vk // 2}k", "-x264-params", "repeat-headers=1", "-threads", "1",
                 "-c:a", "libopus", "-b:a", f"{ak}k", "-application", "voip", "-frame_duration", "20",
                 "-ac", "1", "-ar", "48000"]
 
-    # What meshcalld's muxer does (daemon/ts_muxer.cpp).
+    # What meshcalld's muxer does (daemon/send/ts_muxer.cpp).
     TS_OPTS = {"omit_video_pes_length": "0", "pes_payload_size": "0", "pat_period": "0.25", "sdt_period": "1"}
 
     def prepare(self):

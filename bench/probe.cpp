@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "bench/pixel_code.hpp"
-#include "daemon/capture_stamp.hpp"
+#include "daemon/util/frame_stamp.hpp"
 #include "protocol/opus_ts.hpp"
 
 extern "C" {

@@ -23,8 +23,8 @@
 
 #include "bench/pixel_code.hpp"
 #include "config/room.hpp"
-#include "daemon/capture_sources.hpp"
-#include "daemon/media_sender.hpp"
+#include "daemon/send/capture_sources.hpp"
+#include "daemon/send/media_sender.hpp"
 
 namespace {
 std::atomic<bool> g_stop{false};

@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "client/control_client.hpp"
-#include "daemon/call_options.hpp"
-#include "daemon/control_server.hpp"
+#include "protocol/control_path.hpp"
+#include "protocol/exit_codes.hpp"
 
 namespace meshcall {
 

@@ -11,7 +11,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "daemon/control_server.hpp"
+#include "protocol/control_path.hpp"
 
 namespace meshcall {
 

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -21,10 +20,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "client/child_process.hpp"
 #include "client/commands.hpp"
 #include "client/control_client.hpp"
-
-extern char** environ;
 
 namespace meshcall {
 
@@ -35,42 +33,10 @@ volatile sig_atomic_t g_interrupted = 0;
 const char* kNames[16] = {"alice", "bob",  "carol", "dave", "erin",    "frank", "grace",  "heidi",
                           "ivan",  "judy", "kim",   "leo",  "mallory", "niaj",  "olivia", "peggy"};
 
-int free_udp_port() {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-// meshcalld beside this program (installed), in the build tree's daemon/, or on PATH.
-std::string find_meshcalld() {
-    std::error_code ec;
-    const auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (!ec) {
-        for (const auto& candidate :
-             {self.parent_path() / "meshcalld", self.parent_path() / "../daemon/meshcalld"})
-            if (access(candidate.c_str(), X_OK) == 0) return candidate.lexically_normal().string();
-    }
-    return "meshcalld";
-}
-
 pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), environ) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
+    const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    const pid_t pid = spawn_process(argv, fd, fd);
+    if (fd >= 0) close(fd);
     return pid;
 }
 
@@ -78,8 +44,7 @@ pid_t spawn(const std::vector<std::string>& argv, const std::string& log) {
 int wait_exit(pid_t pid, int ms) {
     for (int waited = 0;; waited += 20) {
         int status = 0;
-        if (waitpid(pid, &status, WNOHANG) == pid)
-            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        if (waitpid(pid, &status, WNOHANG) == pid) return exit_status_of(status);
         if (waited >= ms) return -1;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }

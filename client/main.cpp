@@ -4,7 +4,9 @@
 #include "client/check.hpp"
 #include "client/commands.hpp"
 #include "client/demo.hpp"
-#include "daemon/call_options.hpp"
+#include "client/join.hpp"
+#include "config/call_args.hpp"
+#include "protocol/exit_codes.hpp"
 
 int main(int argc, char** argv) {
     using namespace meshcall;
@@ -65,7 +67,7 @@ int main(int argc, char** argv) {
         return rc == 0 ? 0 : kExitUsage;
     }
     if (*check) return run_check(check_room, check_as);
-    if (*join) return run_call(join_args);
+    if (*join) return run_join(join_args);
     if (*status) return run_status(target, json);
     if (*mute) return run_mute(target, what, true);
     if (*unmute) return run_mute(target, what, false);

@@ -6,9 +6,9 @@
 #include <cmath>
 #include <cstring>
 
-#include "daemon/audio_output.hpp"
-#include "daemon/log.hpp"
-#include "daemon/viewer.hpp"
+#include "daemon/audio/audio_output.hpp"
+#include "daemon/util/log.hpp"
+#include "daemon/view/viewer.hpp"
 
 extern "C" {
 #include <libavutil/time.h>

@@ -14,13 +14,13 @@
 #include <nlohmann/json.hpp>
 
 #include "config/call_config.hpp"
-#include "daemon/audio_mixer.hpp"
-#include "daemon/control_server.hpp"
-#include "daemon/grid_state.hpp"
-#include "daemon/media_sender.hpp"
-#include "daemon/peer_link.hpp"
-#include "daemon/snapshot.hpp"
-#include "daemon/udp_socket.hpp"
+#include "daemon/audio/audio_mixer.hpp"
+#include "daemon/loop/control_server.hpp"
+#include "daemon/view/grid_state.hpp"
+#include "daemon/send/media_sender.hpp"
+#include "daemon/loop/peer_link.hpp"
+#include "daemon/view/snapshot.hpp"
+#include "daemon/loop/udp_socket.hpp"
 
 namespace meshcall {
 

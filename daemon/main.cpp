@@ -1,7 +1,8 @@
 // meshcalld: one participant of a meshcall call.
 #include <CLI/CLI.hpp>
 
-#include "daemon/call_options.hpp"
+#include "config/call_args.hpp"
+#include "daemon/run_call.hpp"
 
 #ifndef MESHCALL_VERSION
 #define MESHCALL_VERSION "0"

@@ -3,8 +3,8 @@
 
 #include <cstdlib>
 
-#include "daemon/grid_layout.hpp"
-#include "daemon/participant_style.hpp"
+#include "daemon/view/grid_layout.hpp"
+#include "daemon/util/participant_style.hpp"
 #include "tests/support/process.hpp"
 
 using namespace meshcall;

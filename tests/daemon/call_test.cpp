@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <thread>
 
-#include "daemon/participant_style.hpp"
+#include "daemon/util/participant_style.hpp"
 #include "tests/support/test_room.hpp"
 
 using namespace meshcall;

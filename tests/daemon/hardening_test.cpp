@@ -253,4 +253,5 @@ TEST_CASE(
     CHECK(wait_until([&] { return alice.peer("bob").value("audio_frames", 0) > 0; }, 2s));
     CHECK(alice.process().running());
     CHECK(alice.peer("carol")["video_fps"].get<double>() >= 27.0);
+    CHECK(alice.peer("carol")["decode_errors"].get<uint64_t>() == carol_errors0);
 }

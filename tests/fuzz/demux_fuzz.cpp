@@ -25,7 +25,7 @@ extern "C" {
 }
 
 #include "config/room.hpp"
-#include "daemon/peer_receiver.hpp"
+#include "daemon/receive/peer_receiver.hpp"
 #include "protocol/opus_ts.hpp"
 #include "protocol/peer_message.hpp"
 #include "protocol/ts_packet.hpp"

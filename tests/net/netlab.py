@@ -234,7 +234,7 @@ def tone_glitches(samples, freq, rate=48000, min_level=None):
 
 
 def tone_hz(index):
-    return 300 + 110 * index  # daemon/participant_style.cpp
+    return 300 + 110 * index  # daemon/util/participant_style.cpp
 
 
 # ---------------------------------------------------------------- the lab

@@ -5,7 +5,6 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -17,52 +16,14 @@
 #include <sstream>
 #include <thread>
 
-extern char** environ;
-
 namespace meshcall::test {
 
-namespace {
-pid_t spawn(const std::vector<std::string>& argv, int out_fd, int err_fd,
-            const std::vector<std::string>& extra_env) {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    if (out_fd >= 0) posix_spawn_file_actions_adddup2(&fa, out_fd, 1);
-    if (err_fd >= 0) posix_spawn_file_actions_adddup2(&fa, err_fd, 2);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    // extra_env ("NAME=value") replaces inherited variables of the same name.
-    auto name_of = [](const std::string& e) { return e.substr(0, e.find('=')); };
-    std::vector<std::string> env_store;
-    for (char** e = environ; *e; ++e) {
-        const std::string entry = *e;
-        bool overridden = false;
-        for (const auto& x : extra_env) overridden = overridden || name_of(x) == name_of(entry);
-        if (!overridden) env_store.push_back(entry);
-    }
-    for (const auto& e : extra_env) env_store.push_back(e);
-    std::vector<char*> env;
-    for (auto& e : env_store) env.push_back(e.data());
-    env.push_back(nullptr);
-    pid_t pid = -1;
-    if (posix_spawnp(&pid, args[0], &fa, nullptr, args.data(), env.data()) != 0) pid = -1;
-    posix_spawn_file_actions_destroy(&fa);
-    return pid;
-}
-
-int decode_status(int status) {
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-    return -1;
-}
-}  // namespace
 
 Process::Process(std::vector<std::string> argv, const std::string& log_path,
                  std::vector<std::string> extra_env) {
     int fd = open(log_path.empty() ? "/dev/null" : log_path.c_str(),
                   O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    pid_ = spawn(argv, fd, fd, extra_env);
+    pid_ = spawn_process(argv, fd, fd, extra_env);
     if (fd >= 0) close(fd);
 }
 
@@ -79,7 +40,7 @@ bool Process::running() {
     pid_t r = waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
         reaped_ = true;
-        status_ = decode_status(status);
+        status_ = exit_status_of(status);
         return false;
     }
     return true;
@@ -100,7 +61,7 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout,
     char out_path[] = "/tmp/meshcall-test-out-XXXXXX";
     char err_path[] = "/tmp/meshcall-test-err-XXXXXX";
     int out_fd = mkstemp(out_path), err_fd = mkstemp(err_path);
-    pid_t pid = spawn(argv, out_fd, err_fd, extra_env);
+    pid_t pid = spawn_process(argv, out_fd, err_fd, extra_env);
     close(out_fd);
     close(err_fd);
     if (pid > 0) {
@@ -109,7 +70,7 @@ RunResult run(std::vector<std::string> argv, std::chrono::milliseconds timeout,
         for (;;) {
             pid_t w = waitpid(pid, &status, WNOHANG);
             if (w == pid) {
-                r.status = decode_status(status);
+                r.status = exit_status_of(status);
                 break;
             }
             if (std::chrono::steady_clock::now() > deadline) {
@@ -160,18 +121,6 @@ std::string read_file(const std::string& path) {
     std::ostringstream s;
     s << in.rdbuf();
     return s.str();
-}
-
-int free_udp_port() {
-    int fd = socket(AF_INET, SOCK_DGRAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    close(fd);
-    return ntohs(a.sin_port);
 }
 
 int bound_udp(int port) {

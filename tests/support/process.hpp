@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "client/child_process.hpp"
+
 namespace meshcall::test {
 
 // A child process, killed (SIGKILL) and reaped when the object goes away.
@@ -67,8 +69,7 @@ class TempDir {
 
 std::string read_file(const std::string& path);
 
-// A UDP port that was free on 127.0.0.1 a moment ago (bind to 0, read it back, close).
-int free_udp_port();
+using meshcall::free_udp_port;  // client/child_process.hpp
 
 // A UDP socket bound to 127.0.0.1:`port`, or -1.
 int bound_udp(int port);

@@ -1,0 +1,85 @@
+// AudioMixer: jitter buffers, mixing and soft clipping.
+#include "daemon/audio/audio_mixer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace meshcall {
+
+float soft_clip(float x) {
+    const float a = std::fabs(x);
+    if (a <= 0.5f) return x;
+    const float y = 0.5f + 0.5f * std::tanh((a - 0.5f) * 2.f);
+    return std::copysign(y, x);
+}
+
+AudioMixer::AudioMixer(std::vector<SampleRing*> sources) {
+    for (SampleRing* r : sources) {
+        auto s = std::make_unique<Source>();
+        s->ring = r;
+        sources_.push_back(std::move(s));
+    }
+}
+
+void AudioMixer::set_muted(std::size_t i, bool muted) {
+    if (i < sources_.size()) sources_[i]->muted = muted;
+}
+
+std::size_t AudioMixer::target(std::size_t i) const {
+    return i < sources_.size() ? sources_[i]->target.load() : 0;
+}
+
+void AudioMixer::discard(Source& s, std::size_t count) {
+    // Through the source's own buffer: no allocation on the audio callback's thread.
+    while (count > 0) {
+        const std::size_t got = s.ring->read({s.buffer.data(), std::min(count, s.buffer.size())});
+        if (got == 0) break;
+        count -= got;
+    }
+}
+
+void AudioMixer::mix(std::span<float> out) {
+    const std::size_t n = out.size();
+    sum_.assign(n, 0.f);
+    for (auto& sp : sources_) {
+        Source& s = *sp;
+        const std::size_t queued = s.ring->size();
+        s.buffer.resize(n);
+        if (s.muted) {
+            discard(s, queued);  // so that unmuting does not replay old sound
+            s.playing = false;
+            continue;
+        }
+        const std::size_t target = s.target;
+        if (!s.playing) {
+            if (queued < target) continue;  // still buffering
+            s.playing = true;
+        }
+        // Steady for 10 s with more than 60 ms over the target: shed the excess latency.
+        if (s.steady_samples > 10u * kRate && queued > target + kRate * 60 / 1000) {
+            discard(s, queued - target);
+            if (target > kStartTarget) s.target = target - kGrowStep / 2;
+            s.steady_samples = 0;
+        }
+        const std::size_t got = s.ring->read(s.buffer);
+        for (std::size_t i = 0; i < got; ++i) sum_[i] += s.buffer[i];
+        if (got > 0) s.last = s.buffer[got - 1];
+        if (got < n) {
+            // Underrun: fade the last sample out over 5 ms instead of a click, then rebuffer
+            // with a bigger target.
+            const std::size_t fade = std::min<std::size_t>(n - got, kRate / 200);
+            for (std::size_t i = 0; i < fade; ++i)
+                sum_[got + i] += s.last * (1.f - float(i + 1) / float(fade));
+            s.last = 0.f;
+            s.playing = false;
+            s.steady_samples = 0;
+            s.target = std::min(kMaxTarget, target + kGrowStep);
+            underruns_.fetch_add(1, std::memory_order_relaxed);
+        } else {
+            s.steady_samples += n;
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) out[i] = soft_clip(sum_[i]);
+}
+
+}  // namespace meshcall

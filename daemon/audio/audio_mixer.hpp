@@ -1,0 +1,57 @@
+// AudioMixer: mixes every peer's decoded sound (never your own) into one mono 48 kHz stream.
+// Each peer has a small jitter buffer: it starts playing once ~40 ms are queued, grows by
+// 20 ms on an underrun (up to 200 ms), and sheds excess when steady. Gaps fade out instead of
+// clicking. The sum goes through a soft clipper. mix() is called by one audio thread (the SDL
+// callback or the headless sink); set_muted() by the event loop.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "daemon/util/sample_ring.hpp"
+
+namespace meshcall {
+
+class AudioMixer {
+  public:
+    static constexpr int kRate = 48000;
+    static constexpr std::size_t kStartTarget = kRate * 40 / 1000;  // 40 ms
+    static constexpr std::size_t kMaxTarget = kRate * 200 / 1000;
+    static constexpr std::size_t kGrowStep = kRate * 20 / 1000;
+
+    // `sources`: one ring per peer (owned by the session, outliving the mixer).
+    explicit AudioMixer(std::vector<SampleRing*> sources);
+
+    // Fills `out` with the mix of every source not muted.
+    void mix(std::span<float> out);
+    // A peer that says its microphone is off is not mixed (its ring is drained).
+    void set_muted(std::size_t source, bool muted);
+
+    uint64_t underruns() const { return underruns_.load(std::memory_order_relaxed); }
+    // Current jitter-buffer target of a source, in samples (for status and tests).
+    std::size_t target(std::size_t source) const;
+
+  private:
+    struct Source {
+        SampleRing* ring = nullptr;
+        std::atomic<bool> muted{false};
+        bool playing = false;
+        std::atomic<std::size_t> target{kStartTarget};
+        uint64_t steady_samples = 0;  // played since the last underrun
+        float last = 0.f;             // last sample played, for the fade on a gap
+        std::vector<float> buffer;
+    };
+    static void discard(Source& s, std::size_t count);
+
+    std::vector<std::unique_ptr<Source>> sources_;
+    std::vector<float> sum_;
+    std::atomic<uint64_t> underruns_{0};
+};
+
+// Soft clipping: linear up to 0.5, then a smooth curve approaching 1.
+float soft_clip(float x);
+
+}  // namespace meshcall

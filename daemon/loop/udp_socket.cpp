@@ -1,0 +1,97 @@
+// UdpSocket: libuv UDP handle with recvmmsg, bound to our room address.
+#include "daemon/loop/udp_socket.hpp"
+
+#include <stdexcept>
+
+namespace meshcall {
+
+namespace {
+// libuv uses recvmmsg when the buffer holds several 64 KiB slots (up to 20 messages a call).
+constexpr std::size_t kRecvSlots = 16;
+constexpr std::size_t kRecvSlot = 64 * 1024;
+constexpr int kRecvBuffer = 2 * 1024 * 1024;
+// The last resort under a capped upload: SendQueueGate keeps what waits to about 250 ms, long
+// before this fills (then EAGAIN: dropped, counted with the gate's drops). Large enough for an
+// IDR sent to 14 peers at once.
+constexpr int kSendBuffer = 512 * 1024;
+
+Address wildcard_like(const Address& a) {
+    Address w = a;
+    if (a.family() == AF_INET) {
+        reinterpret_cast<sockaddr_in*>(&w.storage)->sin_addr.s_addr = htonl(INADDR_ANY);
+    } else {
+        reinterpret_cast<sockaddr_in6*>(&w.storage)->sin6_addr = in6addr_any;
+    }
+    return w;
+}
+}  // namespace
+
+UdpSocket::UdpSocket(OnDatagram on_datagram)
+    : on_datagram_(std::move(on_datagram)), buffer_(kRecvSlots * kRecvSlot) {
+    handle_.data = this;
+}
+
+UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram) {
+    auto* s = new UdpSocket(std::move(on_datagram));
+    int rc = uv_udp_init_ex(loop, &s->handle_,
+                            static_cast<unsigned>(address.family()) | UV_UDP_RECVMMSG);
+    if (rc != 0) {
+        delete s;
+        throw std::runtime_error(std::string("cannot create the UDP socket: ") + uv_strerror(rc));
+    }
+    Address where = address;
+    rc = uv_udp_bind(&s->handle_, where.sa(), 0);
+    if (rc == UV_EADDRNOTAVAIL) {
+        where = wildcard_like(address);
+        rc = uv_udp_bind(&s->handle_, where.sa(), 0);
+    }
+    if (rc != 0) {
+        std::string msg = "cannot listen on UDP " + address.to_string() + ": " + uv_strerror(rc);
+        if (rc == UV_EADDRINUSE)
+            msg += " (another program, or another meshcalld of this room, already uses this port)";
+        s->close();
+        throw std::runtime_error(msg);
+    }
+    s->bound_ = where;
+    int size = kRecvBuffer;
+    uv_recv_buffer_size(reinterpret_cast<uv_handle_t*>(&s->handle_), &size);
+    size = kSendBuffer;
+    uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->handle_), &size);
+    return s;
+}
+
+void UdpSocket::start() {
+    uv_udp_recv_start(&handle_, on_alloc, on_recv);
+}
+
+void UdpSocket::close() {
+    if (uv_is_closing(reinterpret_cast<uv_handle_t*>(&handle_))) return;
+    uv_udp_recv_stop(&handle_);
+    uv_close(reinterpret_cast<uv_handle_t*>(&handle_), on_closed);
+}
+
+int UdpSocket::fd() const {
+    uv_os_fd_t fd = -1;
+    uv_fileno(reinterpret_cast<const uv_handle_t*>(&handle_), &fd);
+    return fd;
+}
+
+void UdpSocket::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
+    auto* self = static_cast<UdpSocket*>(h->data);
+    *buf = uv_buf_init(self->buffer_.data(), static_cast<unsigned>(self->buffer_.size()));
+}
+
+void UdpSocket::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
+                        unsigned flags) {
+    if (flags & UV_UDP_MMSG_FREE) return;      // the end of a recvmmsg batch; our buffer is reused
+    if (nread < 0 || addr == nullptr) return;  // nothing more to read now, or a socket error
+    auto* self = static_cast<UdpSocket*>(h->data);
+    self->on_datagram_({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)},
+                       addr);
+}
+
+void UdpSocket::on_closed(uv_handle_t* h) {
+    delete static_cast<UdpSocket*>(h->data);
+}
+
+}  // namespace meshcall

@@ -1,0 +1,214 @@
+// CaptureInput: read, decode and convert one capture device on its own thread.
+#include "daemon/send/capture_input.hpp"
+
+#include <mutex>
+
+#include "daemon/util/log.hpp"
+
+extern "C" {
+#include <libavdevice/avdevice.h>
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+#include <libavutil/time.h>
+}
+
+namespace meshcall {
+
+namespace {
+
+CodecContextPtr open_decoder(AVStream* st, std::string& error) {
+    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
+    if (!codec) {
+        error = std::string("no decoder for ") + avcodec_get_name(st->codecpar->codec_id);
+        return nullptr;
+    }
+    CodecContextPtr ctx(avcodec_alloc_context3(codec));
+    avcodec_parameters_to_context(ctx.get(), st->codecpar);
+    ctx->thread_count = 1;
+    int rc = avcodec_open2(ctx.get(), codec, nullptr);
+    if (rc < 0) {
+        error = "cannot open decoder " + std::string(codec->name) + ": " + av_error_text(rc);
+        return nullptr;
+    }
+    return ctx;
+}
+
+}  // namespace
+
+std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const VideoSettings& video,
+                                                 std::string& error) {
+    static std::once_flag devices_registered;
+    std::call_once(devices_registered, [] { avdevice_register_all(); });
+
+    std::unique_ptr<CaptureInput> in(new CaptureInput());
+    in->spec_ = spec;
+    in->video_ = video;
+    const AVInputFormat* fmt = av_find_input_format(spec.format.c_str());
+    if (!fmt) {
+        error = spec.label + ": this FFmpeg has no \"" + spec.format + "\" input";
+        return nullptr;
+    }
+    AVDictionary* opts = nullptr;
+    for (const auto& [k, v] : spec.options) av_dict_set(&opts, k.c_str(), v.c_str(), 0);
+    AVFormatContext* raw = avformat_alloc_context();
+    raw->interrupt_callback = {&CaptureInput::interrupt, in.get()};
+    int rc = avformat_open_input(&raw, spec.url.c_str(), fmt, &opts);
+    av_dict_free(&opts);
+    if (rc < 0) {  // avformat_open_input freed `raw`
+        error = spec.label + ": cannot open: " + av_error_text(rc);
+        return nullptr;
+    }
+    in->format_.reset(raw);
+    for (unsigned i = 0; i < raw->nb_streams; ++i) {
+        AVStream* st = raw->streams[i];
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && in->video_stream_ < 0) {
+            in->video_decoder_ = open_decoder(st, error);
+            if (!in->video_decoder_) return nullptr;
+            in->video_stream_ = static_cast<int>(i);
+        } else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && in->audio_stream_ < 0) {
+            in->audio_decoder_ = open_decoder(st, error);
+            if (!in->audio_decoder_) return nullptr;
+            in->audio_stream_ = static_cast<int>(i);
+        }
+    }
+    if (in->video_stream_ < 0 && in->audio_stream_ < 0) {
+        error = spec.label + ": has neither video nor audio";
+        return nullptr;
+    }
+    if (in->audio_stream_ >= 0) {
+        in->fifo_.reset(av_audio_fifo_alloc(AV_SAMPLE_FMT_FLT, 1, kAudioRate));
+    }
+    return in;
+}
+
+CaptureInput::~CaptureInput() {
+    stop();
+}
+
+int CaptureInput::interrupt(void* self) {
+    return static_cast<CaptureInput*>(self)->stop_.load(std::memory_order_relaxed) ? 1 : 0;
+}
+
+void CaptureInput::start(CaptureQueue& out) {
+    thread_ = std::thread([this, &out] { run(out); });
+}
+
+void CaptureInput::stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+}
+
+void CaptureInput::run(CaptureQueue& out) {
+    set_thread_role(has_video() ? "capture:video" : "capture:audio");
+    PacketPtr pkt = make_packet();
+    FramePtr frame = make_frame();
+    int failures = 0;
+    while (!stop_) {
+        int rc = av_read_frame(format_.get(), pkt.get());
+        if (rc == AVERROR(EAGAIN)) {
+            av_usleep(2000);
+            continue;
+        }
+        if (rc < 0) {
+            if (stop_) break;
+            if (rc == AVERROR_EOF || ++failures > 50) {
+                spdlog::error("{}: capture ended: {}", spec_.label, av_error_text(rc));
+                break;
+            }
+            av_usleep(10000);
+            continue;
+        }
+        failures = 0;
+        AVCodecContext* dec = nullptr;
+        if (pkt->stream_index == video_stream_) dec = video_decoder_.get();
+        if (pkt->stream_index == audio_stream_) dec = audio_decoder_.get();
+        if (dec && avcodec_send_packet(dec, pkt.get()) >= 0) {
+            while (avcodec_receive_frame(dec, frame.get()) >= 0) {
+                if (dec == video_decoder_.get())
+                    handle_video(frame.get(), out);
+                else
+                    handle_audio(frame.get(), out);
+                av_frame_unref(frame.get());
+            }
+        }
+        av_packet_unref(pkt.get());
+    }
+}
+
+void CaptureInput::handle_video(AVFrame* in, CaptureQueue& out) {
+    CapturedFrame c;
+    c.type = AVMEDIA_TYPE_VIDEO;
+    c.wall_us = av_gettime();
+    c.mono_us = av_gettime_relative();
+    if (in->format == AV_PIX_FMT_YUV420P && in->width == video_.width &&
+        in->height == video_.height) {
+        c.frame = make_frame();
+        if (av_frame_ref(c.frame.get(), in) < 0) return;
+    } else {
+        sws_.reset(sws_getCachedContext(sws_.release(), in->width, in->height,
+                                        static_cast<AVPixelFormat>(in->format), video_.width,
+                                        video_.height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr,
+                                        nullptr, nullptr));
+        if (!sws_) return;
+        c.frame = make_frame();
+        c.frame->format = AV_PIX_FMT_YUV420P;
+        c.frame->width = video_.width;
+        c.frame->height = video_.height;
+        if (av_frame_get_buffer(c.frame.get(), 0) < 0) return;
+        sws_scale(sws_.get(), in->data, in->linesize, 0, in->height, c.frame->data,
+                  c.frame->linesize);
+    }
+    c.frame->pts = AV_NOPTS_VALUE;
+    out.push(std::move(c));
+}
+
+void CaptureInput::handle_audio(AVFrame* in, CaptureQueue& out) {
+    if (!swr_) {
+        AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
+        SwrContext* s = nullptr;
+        if (swr_alloc_set_opts2(&s, &mono, AV_SAMPLE_FMT_FLT, kAudioRate, &in->ch_layout,
+                                static_cast<AVSampleFormat>(in->format), in->sample_rate, 0,
+                                nullptr) < 0 ||
+            swr_init(s) < 0) {
+            swr_free(&s);
+            spdlog::error("{}: cannot convert its sound format", spec_.label);
+            stop_ = true;
+            return;
+        }
+        swr_.reset(s);
+    }
+    const int64_t now_wall = av_gettime(), now_mono = av_gettime_relative();
+    if (av_audio_fifo_size(fifo_.get()) == 0) {
+        audio_wall_us_ = now_wall;
+        audio_mono_us_ = now_mono;
+    }
+    const int max_out = swr_get_out_samples(swr_.get(), in->nb_samples);
+    if (max_out <= 0) return;
+    std::vector<float> buf(static_cast<std::size_t>(max_out));
+    uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
+    const int n = swr_convert(swr_.get(), dst, max_out,
+                              const_cast<const uint8_t**>(in->extended_data), in->nb_samples);
+    if (n <= 0) return;
+    void* planes[1] = {buf.data()};
+    av_audio_fifo_write(fifo_.get(), planes, n);
+    while (av_audio_fifo_size(fifo_.get()) >= kAudioFrameSamples) {
+        CapturedFrame c;
+        c.type = AVMEDIA_TYPE_AUDIO;
+        c.wall_us = audio_wall_us_;
+        c.mono_us = audio_mono_us_;
+        c.frame = make_frame();
+        c.frame->format = AV_SAMPLE_FMT_FLT;
+        c.frame->sample_rate = kAudioRate;
+        c.frame->ch_layout = AV_CHANNEL_LAYOUT_MONO;
+        c.frame->nb_samples = kAudioFrameSamples;
+        if (av_frame_get_buffer(c.frame.get(), 0) < 0) return;
+        av_audio_fifo_read(fifo_.get(), reinterpret_cast<void**>(c.frame->data),
+                           kAudioFrameSamples);
+        const int64_t step = int64_t{kAudioFrameSamples} * 1'000'000 / kAudioRate;
+        audio_wall_us_ += step;
+        audio_mono_us_ += step;
+        out.push(std::move(c));
+    }
+}
+
+}  // namespace meshcall

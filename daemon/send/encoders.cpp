@@ -1,0 +1,107 @@
+// Encoders: libx264 and libopus set up for a call (FFMPEG-NOTES.md's traps avoided).
+#include "daemon/send/encoders.hpp"
+
+#include <stdexcept>
+
+#include "daemon/util/frame_stamp.hpp"
+#include "daemon/send/captured_frame.hpp"
+
+extern "C" {
+#include <libavutil/channel_layout.h>
+#include <libavutil/opt.h>
+}
+
+namespace meshcall {
+
+namespace {
+
+void open_codec(AVCodecContext* ctx, const AVCodec* codec, AVDictionary** opts) {
+    int rc = avcodec_open2(ctx, codec, opts);
+    if (rc < 0)
+        throw std::runtime_error(std::string("cannot open the ") + codec->name +
+                                 " encoder: " + av_error_text(rc));
+}
+
+void drain(AVCodecContext* ctx, AVPacket* pkt, const OnPacket& out) {
+    while (avcodec_receive_packet(ctx, pkt) >= 0) {
+        out(pkt);
+        av_packet_unref(pkt);
+    }
+}
+
+}  // namespace
+
+VideoEncoder::VideoEncoder(const VideoSettings& s) : pkt_(make_packet()) {
+    const AVCodec* codec = avcodec_find_encoder_by_name("libx264");
+    if (!codec) throw std::runtime_error("this FFmpeg has no libx264 encoder");
+    ctx_.reset(avcodec_alloc_context3(codec));
+    AVCodecContext* c = ctx_.get();
+    c->width = s.width;
+    c->height = s.height;
+    c->pix_fmt = AV_PIX_FMT_YUV420P;
+    c->time_base = {1, s.fps};
+    c->framerate = {s.fps, 1};
+    c->gop_size = s.fps;  // with intra refresh: the refresh period, one second
+    c->max_b_frames = 0;
+    c->bit_rate = int64_t{s.bitrate_kbps} * 1000;
+    c->rc_max_rate = c->bit_rate;
+    c->rc_buffer_size = static_cast<int>(c->bit_rate / 2);  // VBV: half a second
+    c->thread_count = 1;  // sliced threads would split frames; one thread is plenty at call sizes
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "preset", "ultrafast", 0);
+    av_dict_set(&opts, "tune", "zerolatency", 0);
+    av_dict_set(&opts, "intra-refresh", "1", 0);
+    av_dict_set(&opts, "forced-idr", "1", 0);
+    av_dict_set(&opts, "udu_sei", "1", 0);
+    // SPS/PPS with every refresh cycle, so a joiner can start within one period.
+    av_dict_set(&opts, "x264-params", "repeat-headers=1", 0);
+    open_codec(c, codec, &opts);
+    av_dict_free(&opts);
+}
+
+void VideoEncoder::encode(AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh,
+                          const OnPacket& out) {
+    // Timestamps from the capture clock, so a dropped frame leaves a gap, not a drift.
+    int64_t pts = av_rescale_q(rel_us, {1, 1000000}, ctx_->time_base);
+    if (pts <= last_pts_) pts = last_pts_ + 1;
+    last_pts_ = pts;
+    frame->pts = pts;
+    frame->pict_type = refresh ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
+    attach_capture_stamp(frame, wall_us);
+    if (avcodec_send_frame(ctx_.get(), frame) < 0) return;
+    drain(ctx_.get(), pkt_.get(), out);
+}
+
+AudioEncoder::AudioEncoder(const AudioSettings& s) : pkt_(make_packet()) {
+    const AVCodec* codec = avcodec_find_encoder_by_name("libopus");
+    if (!codec) throw std::runtime_error("this FFmpeg has no libopus encoder");
+    ctx_.reset(avcodec_alloc_context3(codec));
+    AVCodecContext* c = ctx_.get();
+    c->sample_rate = kAudioRate;
+    c->sample_fmt = AV_SAMPLE_FMT_FLT;
+    c->ch_layout = AV_CHANNEL_LAYOUT_MONO;
+    c->time_base = {1, kAudioRate};
+    c->bit_rate = int64_t{s.bitrate_kbps} * 1000;
+    AVDictionary* opts = nullptr;
+    av_dict_set(&opts, "application", "voip", 0);
+    av_dict_set(&opts, "frame_duration", "20", 0);
+    // In-band FEC, as WebRTC sends it: each packet also carries a coarse copy of the one
+    // before, which the receiver decodes when that one was lost (OpusAudioDecoder::conceal).
+    av_dict_set(&opts, "fec", "1", 0);
+    av_dict_set(&opts, "packet_loss", "5", 0);
+    open_codec(c, codec, &opts);
+    av_dict_free(&opts);
+}
+
+void AudioEncoder::encode(AVFrame* frame, int64_t rel_us, const OnPacket& out) {
+    // Follow the capture clock, but keep consecutive blocks contiguous.
+    const int64_t from_clock = av_rescale(rel_us, kAudioRate, 1000000);
+    if (next_pts_ < 0 || std::llabs(from_clock - next_pts_) > kAudioRate / 5)
+        next_pts_ = from_clock;
+    frame->pts = next_pts_;
+    next_pts_ += frame->nb_samples;
+    if (avcodec_send_frame(ctx_.get(), frame) < 0) return;
+    drain(ctx_.get(), pkt_.get(), out);
+}
+
+}  // namespace meshcall

@@ -1,0 +1,48 @@
+// Encoders: the one H.264 encoder (libx264, low latency, intra refresh) and the one Opus encoder
+// of a participant. Send thread only.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "config/room.hpp"
+#include "daemon/util/av_ptr.hpp"
+
+namespace meshcall {
+
+// Called with each encoded packet (pts/dts in the encoder's time base).
+using OnPacket = std::function<void(AVPacket*)>;
+
+class VideoEncoder {
+  public:
+    // Throws std::runtime_error if libx264 cannot be opened.
+    explicit VideoEncoder(const VideoSettings& settings);
+
+    // Encodes one yuv420p frame captured `rel_us` after the call's start (monotonic clock) and
+    // at `wall_us` (wall clock, carried in-band). `refresh`: a clean picture now (video back on).
+    void encode(AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh, const OnPacket& out);
+
+    const AVCodecContext* context() const { return ctx_.get(); }
+
+  private:
+    CodecContextPtr ctx_;
+    PacketPtr pkt_;
+    int64_t last_pts_ = -1;
+};
+
+class AudioEncoder {
+  public:
+    explicit AudioEncoder(const AudioSettings& settings);
+
+    // Encodes one 20 ms block of mono float at 48 kHz captured `rel_us` after the call's start.
+    void encode(AVFrame* frame, int64_t rel_us, const OnPacket& out);
+
+    const AVCodecContext* context() const { return ctx_.get(); }
+
+  private:
+    CodecContextPtr ctx_;
+    PacketPtr pkt_;
+    int64_t next_pts_ = -1;
+};
+
+}  // namespace meshcall

@@ -1,0 +1,135 @@
+// FanoutSender: one datagram, N-1 destinations, one sendmmsg.
+#include "daemon/send/fanout_sender.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "daemon/util/log.hpp"
+
+extern "C" {
+#include <libavutil/time.h>
+}
+
+namespace meshcall {
+
+namespace {
+// A peer's send errors: said again this often while they last; over once none for this long.
+constexpr int64_t kErrorReportUs = 60'000'000;
+constexpr int64_t kErrorEndUs = 5'000'000;
+
+std::string describe(int err) {
+    std::string s = std::strerror(err);
+    if (err == EPERM || err == EACCES) s += " (a firewall rule on this machine drops it?)";
+    if (err == ENOBUFS) s += " (the network interface's queue is full)";
+    return s;
+}
+}  // namespace
+
+FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate)
+    : FanoutSender(fd, std::move(peers), gate, SendQueueGate::socket_queue(fd)) {}
+
+FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate,
+                           SendQueueGate::QueuedBytes queued)
+    : fd_(fd),
+      peers_(std::move(peers)),
+      messages_(peers_.size()),
+      backed_off_(std::make_unique<std::atomic<bool>[]>(peers_.size())),
+      peer_errors_(std::make_unique<std::atomic<uint64_t>[]>(peers_.size())),
+      last_presence_us_(peers_.size(), 0),
+      episodes_(peers_.size()),
+      gate_(gate, std::move(queued), av_gettime_relative,
+            [](const std::string& line) { spdlog::warn("{}", line); }) {
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        std::memset(&messages_[i], 0, sizeof messages_[i]);
+        messages_[i].msg_hdr.msg_name = &peers_[i].address.storage;
+        messages_[i].msg_hdr.msg_namelen = peers_[i].address.length;
+        messages_[i].msg_hdr.msg_iov = &iov_;
+        messages_[i].msg_hdr.msg_iovlen = 1;
+    }
+}
+
+void FanoutSender::set_backed_off(std::size_t peer, bool backed_off) {
+    if (peer < peers_.size()) backed_off_[peer].store(backed_off, std::memory_order_relaxed);
+}
+
+void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
+    if (messages_.empty()) return;
+    if (!gate_.admit_datagram(presence)) return;
+    iov_.iov_base = const_cast<uint8_t*>(datagram.data());
+    iov_.iov_len = datagram.size();
+    batch_.clear();
+    batch_peers_.clear();
+    const int64_t now = av_gettime_relative();
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+        if (backed_off_[i].load(std::memory_order_relaxed)) {
+            if (!presence || now - last_presence_us_[i] < 1'000'000) continue;
+            last_presence_us_[i] = now;
+        }
+        batch_.push_back(messages_[i]);
+        batch_peers_.push_back(i);
+    }
+    batch_failed_.assign(batch_.size(), false);
+    std::size_t next = 0;
+    while (next < batch_.size()) {
+        int n = sendmmsg(fd_, batch_.data() + next, static_cast<unsigned>(batch_.size() - next),
+                         MSG_DONTWAIT);
+        if (n < 0) {
+            const int err = errno;
+            if (err == EINTR) continue;
+            if (err == EAGAIN || err == EWOULDBLOCK) {
+                // The socket buffer is full: the upload is saturated (the gate's business,
+                // not a peer's); the rest of this datagram's copies are dropped.
+                gate_.refused(batch_.size() - next);
+                for (std::size_t k = next; k < batch_.size(); ++k) batch_failed_[k] = true;
+                break;
+            }
+            // batch_[next] was refused; skip that peer, keep going with the rest.
+            counters_.errors.fetch_add(1, std::memory_order_relaxed);
+            batch_failed_[next] = true;
+            on_peer_error(batch_peers_[next], err, now);
+            ++next;
+            continue;
+        }
+        counters_.datagrams.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+        next += static_cast<std::size_t>(n);
+    }
+    gate_.sent();
+    counters_.bytes.fetch_add(datagram.size(), std::memory_order_relaxed);
+    for (std::size_t k = 0; k < batch_.size(); ++k)
+        if (!batch_failed_[k]) on_peer_sent(batch_peers_[k], now);
+}
+
+void FanoutSender::on_peer_error(std::size_t peer, int err, int64_t now) {
+    peer_errors_[peer].fetch_add(1, std::memory_order_relaxed);
+    ErrorEpisode& e = episodes_[peer];
+    ++e.count;
+    e.last_error_us = now;
+    const FanoutPeer& p = peers_[peer];
+    if (!e.failing) {
+        e = ErrorEpisode{true, err, now, now, now, 1, 1};
+        spdlog::warn(
+            "sending to {} ({}) fails: {}; counted in status (tx_errors), said again once a "
+            "minute while it lasts",
+            p.name, p.address.to_string(), describe(err));
+        return;
+    }
+    const int64_t since = now - e.last_report_us;
+    if (since >= kErrorReportUs || (err != e.last_errno && since >= kErrorEndUs)) {
+        spdlog::warn("sending to {} still fails: {} datagrams refused in {:.0f} s (now: {})",
+                     p.name, e.count - e.reported, double(since) / 1e6, describe(err));
+        e.last_report_us = now;
+        e.reported = e.count;
+    }
+    e.last_errno = err;
+}
+
+void FanoutSender::on_peer_sent(std::size_t peer, int64_t now) {
+    ErrorEpisode& e = episodes_[peer];
+    if (!e.failing || now - e.last_error_us < kErrorEndUs) return;
+    e.failing = false;
+    spdlog::warn("sending to {} works again after {:.1f} s ({} datagrams refused: {})",
+                 peers_[peer].name, double(e.last_error_us - e.start_us) / 1e6, e.count,
+                 std::strerror(e.last_errno));
+}
+
+}  // namespace meshcall

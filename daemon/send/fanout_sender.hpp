@@ -1,0 +1,90 @@
+// FanoutSender: sends each datagram to every other peer from one buffer with one sendmmsg,
+// through a SendQueueGate (the socket's queue kept short in time), and accounts send errors
+// per peer. Send thread only (it uses the UDP socket's fd directly; no uv_* calls), except
+// where a member says "any thread".
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "config/address.hpp"
+#include "daemon/send/send_queue_gate.hpp"
+
+namespace meshcall {
+
+struct SendCounters {
+    std::atomic<uint64_t> datagrams{0};  // datagrams handed to the kernel, all peers counted
+    std::atomic<uint64_t> bytes{
+        0};  // payload bytes handed to the kernel, counted once per datagram
+    std::atomic<uint64_t> errors{0};  // per-peer sends refused (EPERM, ENOBUFS, unreachable...)
+};
+
+struct FanoutPeer {
+    std::string name;
+    Address address;
+};
+
+class FanoutSender {
+  public:
+    // `gate` is the queue's budget (see SendQueueGate); the gate reads `fd`'s queue.
+    FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate);
+    // For tests: the gate's queue reading injected.
+    FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate,
+                 SendQueueGate::QueuedBytes queued);
+
+    // Sends `datagram` to every peer. A peer that refuses (EPERM, ENOBUFS, ...) is skipped,
+    // counted and logged (once when it starts, once a minute while it lasts, once when it
+    // ends); the others still get it. Never blocks. A media datagram is dropped when the
+    // socket's queue is over the gate's hard limit, or when the socket buffer is full; a
+    // `presence` datagram never by the gate. A backed-off peer gets only presence datagrams,
+    // at most one a second.
+    void send(std::span<const uint8_t> datagram, bool presence = false);
+
+    // Any thread: a peer silent for a while is backed off (RFC 8083's media timeout, in
+    // spirit: no spraying a dead address at full rate); heard again, it gets everything.
+    void set_backed_off(std::size_t peer, bool backed_off);
+    bool backed_off(std::size_t peer) const {
+        return backed_off_[peer].load(std::memory_order_relaxed);
+    }
+
+    SendQueueGate& gate() { return gate_; }
+    // Any thread.
+    const SendQueueGate& gate() const { return gate_; }
+    const SendCounters& counters() const { return counters_; }
+    uint64_t peer_errors(std::size_t peer) const {
+        return peer_errors_[peer].load(std::memory_order_relaxed);
+    }
+
+  private:
+    // Send thread: per-peer error episodes and their log lines.
+    struct ErrorEpisode {
+        bool failing = false;
+        int last_errno = 0;
+        int64_t start_us = 0, last_error_us = 0, last_report_us = 0;
+        uint64_t count = 0, reported = 0;
+    };
+    void on_peer_error(std::size_t peer, int err, int64_t now);
+    void on_peer_sent(std::size_t peer, int64_t now);
+
+    int fd_;
+    std::vector<FanoutPeer> peers_;
+    std::vector<mmsghdr> messages_;         // one per peer, prepared once
+    std::vector<mmsghdr> batch_;            // the ones sent this time
+    std::vector<std::size_t> batch_peers_;  // which peer each of batch_ goes to
+    std::vector<bool> batch_failed_;
+    std::unique_ptr<std::atomic<bool>[]> backed_off_;
+    std::unique_ptr<std::atomic<uint64_t>[]> peer_errors_;
+    std::vector<int64_t> last_presence_us_;  // per backed-off peer
+    std::vector<ErrorEpisode> episodes_;
+    iovec iov_{};
+    SendCounters counters_;
+    SendQueueGate gate_;
+};
+
+}  // namespace meshcall

@@ -1,0 +1,75 @@
+// MediaSender: the send path. Capture threads feed one encode thread, which encodes once,
+// muxes one TS stream and sends each datagram to every peer (DESIGN.md, "Data flow").
+// Construct and call start()/stop() from the session's thread; mute flags from any thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "config/room.hpp"
+#include "daemon/send/capture_sources.hpp"
+#include "daemon/send/encoders.hpp"
+#include "daemon/send/fanout_sender.hpp"
+#include "daemon/util/latest_frame.hpp"
+#include "daemon/send/ts_muxer.hpp"
+
+namespace meshcall {
+
+class MediaSender {
+  public:
+    // Takes the opened capture; `fd` is the call's UDP socket; the peers are every other
+    // participant of `room`, in its order. `self_view` receives every captured picture (it
+    // outlives the sender).
+    MediaSender(const Room& room, int self, OpenedCapture capture, int fd, LatestFrame& self_view);
+    ~MediaSender();
+
+    void start();
+    void stop();  // joins every thread it started
+
+    void set_audio_muted(bool muted) { audio_muted_ = muted; }
+    void set_video_muted(bool muted) { video_muted_ = muted; }
+    bool audio_muted() const { return audio_muted_; }
+    // Any thread: the next video frame is a clean picture (an IDR) - a peer just joined or
+    // came back, and need not wait for a refresh cycle.
+    void request_refresh() { refresh_requested_ = true; }
+    // Any thread: see FanoutSender::set_backed_off.
+    void set_peer_backed_off(std::size_t peer, bool backed_off) {
+        fanout_.set_backed_off(peer, backed_off);
+    }
+    bool peer_backed_off(std::size_t peer) const { return fanout_.backed_off(peer); }
+    bool video_muted() const { return video_muted_; }
+
+    const SendCounters& counters() const { return fanout_.counters(); }
+    // Any thread: the upload's state (SendQueueGate) and each peer's send errors.
+    const SendQueueGate& gate() const { return fanout_.gate(); }
+    uint64_t peer_errors(std::size_t peer) const { return fanout_.peer_errors(peer); }
+    uint64_t video_frames_sent() const { return video_frames_.load(std::memory_order_relaxed); }
+    uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
+    const OpenedCapture& capture() const { return capture_; }
+
+  private:
+    void run();
+    // Send thread: the in-band presence packet (protocol/peer_message.hpp).
+    void send_presence(bool leaving);
+
+    OpenedCapture capture_;
+    CaptureQueue queue_{64};
+    FanoutSender fanout_;
+    std::optional<VideoEncoder> video_;
+    std::optional<AudioEncoder> audio_;
+    std::unique_ptr<TsMuxer> muxer_;
+    LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
+    std::atomic<bool> audio_muted_{false}, video_muted_{false}, refresh_requested_{false};
+    std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
+    // Video frames not encoded (the upload is saturated) are counted by the gate.
+    int64_t origin_us_ = 0;
+    std::string name_;
+    uint32_t presence_seq_ = 0;
+    uint8_t presence_cc_ = 0;
+    std::thread thread_;
+};
+
+}  // namespace meshcall

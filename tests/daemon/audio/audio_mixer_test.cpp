@@ -1,0 +1,74 @@
+// AudioMixer: jitter buffering, underruns, muting, mixing and soft clipping, on fixed samples.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "daemon/audio/audio_mixer.hpp"
+
+using namespace meshcall;
+
+namespace {
+std::vector<float> constant(std::size_t n, float v) {
+    return std::vector<float>(n, v);
+}
+}  // namespace
+
+TEST_CASE("mixer: a source plays only once ~40 ms are buffered, then sums") {
+    SampleRing a(48000), b(48000);
+    AudioMixer mixer({&a, &b});
+    std::vector<float> out(480);
+    a.write(constant(1000, 0.1f));  // under 40 ms (1920 samples)
+    mixer.mix(out);
+    CHECK(out[0] == 0.f);
+    a.write(constant(1000, 0.1f));
+    b.write(constant(2000, 0.2f));
+    mixer.mix(out);
+    CHECK(out[0] == doctest::Approx(0.3f));
+    CHECK(out[479] == doctest::Approx(0.3f));
+}
+
+TEST_CASE("mixer: an underrun fades out, counts, and grows the buffer target by 20 ms") {
+    SampleRing a(48000);
+    AudioMixer mixer({&a});
+    a.write(constant(2000, 0.4f));
+    std::vector<float> out(1500);
+    mixer.mix(out);
+    CHECK(mixer.underruns() == 0);
+    mixer.mix(out);  // 500 left: underrun
+    CHECK(mixer.underruns() == 1);
+    CHECK(out[499] == doctest::Approx(0.4f));
+    CHECK(out[500] < 0.4f);
+    CHECK(out[500] > 0.f);                          // fading, not a click
+    CHECK(out[500 + 240] == doctest::Approx(0.f));  // 5 ms later: silent
+    CHECK(mixer.target(0) == AudioMixer::kStartTarget + AudioMixer::kGrowStep);
+}
+
+TEST_CASE("mixer: a muted source is not heard, and unmuted it plays again") {
+    SampleRing a(48000), b(48000);
+    AudioMixer mixer({&a, &b});
+    a.write(constant(4000, 0.1f));
+    b.write(constant(4000, 0.2f));
+    mixer.set_muted(1, true);
+    std::vector<float> out(480);
+    mixer.mix(out);
+    CHECK(out[0] == doctest::Approx(0.1f));
+    CHECK(b.size() == 0);  // drained, so unmuting does not replay old sound
+    mixer.set_muted(1, false);
+    b.write(constant(4000, 0.2f));
+    mixer.mix(out);
+    CHECK(out[0] == doctest::Approx(0.3f));
+}
+
+TEST_CASE("soft clip: linear up to 0.5, bounded by 1, odd, monotonic") {
+    CHECK(soft_clip(0.25f) == 0.25f);
+    CHECK(soft_clip(-0.5f) == -0.5f);
+    float prev = 0.f;
+    for (float x = 0.f; x < 8.f; x += 0.01f) {
+        const float y = soft_clip(x);
+        CHECK(y >= prev);
+        CHECK(y <= 1.f);  // reaches 1 only where float tanh saturates
+        CHECK(soft_clip(-x) == -y);
+        prev = y;
+    }
+}

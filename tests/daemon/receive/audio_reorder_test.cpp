@@ -1,0 +1,135 @@
+// AudioReorder: timestamp order, duplicates, late packets and gaps, on fixed timelines.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "daemon/receive/audio_reorder.hpp"
+
+using namespace meshcall;
+
+namespace {
+constexpr int64_t kFrame = 960;  // 20 ms at 48 kHz
+
+// Packet k of a 20 ms stream; its one byte is k, so a step shows which packet it carries.
+AudioReorder::Packet packet(int k, int64_t arrived_us = 0) {
+    return {k * kFrame, kFrame, {static_cast<uint8_t>(k)}, arrived_us};
+}
+
+// Everything next() lets go of now, as "d<k>" (decode packet k) or "c<samples>".
+std::vector<std::string> drain(AudioReorder& r, int64_t now_us = 0, bool starving = false) {
+    std::vector<std::string> steps;
+    while (auto s = r.next(now_us, starving)) {
+        if (s->kind == AudioReorder::Step::decode)
+            steps.push_back("d" + std::to_string(s->packet[0]));
+        else
+            steps.push_back("c" + std::to_string(s->samples) + ">" + std::to_string(s->packet[0]));
+    }
+    return steps;
+}
+using Steps = std::vector<std::string>;
+}  // namespace
+
+TEST_CASE("audio reorder: packets in order go straight through") {
+    AudioReorder r;
+    for (int k = 0; k < 5; ++k) {
+        CHECK(r.push(packet(k)) == AudioReorder::Push::queued);
+        CHECK(drain(r) == Steps{"d" + std::to_string(k)});
+        CHECK_FALSE(r.waiting());
+    }
+    CHECK(r.counters().stale == 0);
+    CHECK(r.counters().concealed == 0);
+}
+
+TEST_CASE("audio reorder: a duplicate is dropped, played or still held") {
+    AudioReorder r;
+    r.push(packet(0));
+    CHECK(drain(r) == Steps{"d0"});
+    CHECK(r.push(packet(0)) == AudioReorder::Push::stale);  // already played
+    r.push(packet(2));
+    CHECK(r.push(packet(2)) == AudioReorder::Push::duplicate);  // held behind the gap
+    CHECK(drain(r).empty());
+    r.push(packet(1));
+    CHECK(drain(r) == Steps{"d1", "d2"});
+    CHECK(r.counters().stale == 2);
+}
+
+TEST_CASE("audio reorder: a packet overtaken by the next one is put back in order") {
+    AudioReorder r;
+    r.push(packet(0, 0));
+    CHECK(drain(r, 0) == Steps{"d0"});
+    r.push(packet(2, 40'000));
+    CHECK(drain(r, 45'000).empty());  // waits for 1
+    CHECK(r.waiting());
+    r.push(packet(1, 50'000));
+    CHECK(drain(r, 50'000) == Steps{"d1", "d2"});
+    CHECK(r.counters().reordered == 1);
+    CHECK(r.counters().concealed == 0);
+}
+
+TEST_CASE(
+    "audio reorder: a lost packet is concealed once the wait is over, and is stale if it comes "
+    "after") {
+    AudioReorder r;
+    r.push(packet(0, 0));
+    drain(r, 0);
+    r.push(packet(2, 40'000));
+    CHECK(drain(r, 40'000 + AudioReorder::kMaxWaitUs - 1).empty());
+    CHECK(drain(r, 40'000 + AudioReorder::kMaxWaitUs) == Steps{"c960>2", "d2"});
+    CHECK(r.push(packet(1, 120'000)) == AudioReorder::Push::stale);
+    CHECK(r.counters().concealed == 1);
+    CHECK(r.counters().concealed_samples == kFrame);
+}
+
+TEST_CASE("audio reorder: a gap is concealed at once when the player is about to run dry") {
+    AudioReorder r;
+    r.push(packet(0));
+    drain(r);
+    r.push(packet(3));  // 1 and 2 lost
+    CHECK(drain(r, 0, true) == Steps{"c1920>3", "d3"});
+}
+
+TEST_CASE("audio reorder: at most a few packets wait behind a gap") {
+    AudioReorder r;
+    r.push(packet(0));
+    drain(r);
+    for (int k = 2; k < 2 + int(AudioReorder::kMaxHeld) - 1; ++k) {
+        r.push(packet(k));
+        CHECK(drain(r).empty());
+    }
+    r.push(packet(2 + int(AudioReorder::kMaxHeld) - 1));
+    CHECK(drain(r) == Steps{"c960>2", "d2", "d3", "d4", "d5"});
+}
+
+TEST_CASE("audio reorder: an outage longer than concealment covers is not concealed") {
+    AudioReorder r;
+    r.push(packet(0));
+    drain(r);
+    r.push(packet(20));  // 380 ms later
+    CHECK(drain(r, 0, true) == Steps{"d20"});
+    CHECK(r.counters().concealed == 0);
+}
+
+TEST_CASE("audio reorder: a timeline that jumps forward or back starts over") {
+    AudioReorder r;
+    r.push(packet(100));
+    drain(r);
+    CHECK(r.push(packet(100 + 60)) == AudioReorder::Push::restart);  // 1.2 s ahead
+    CHECK(drain(r) == Steps{"d160"});
+    // Back by 0.5 s: stale at first (a late packet looks the same), a new timeline once it
+    // has gone on for half a second.
+    int restart_at = -1;
+    for (int k = 0; k < 30 && restart_at < 0; ++k) {
+        if (r.push(packet(135 + k)) == AudioReorder::Push::restart) restart_at = k;
+        drain(r);
+    }
+    CHECK(restart_at == AudioReorder::kStaleRestart - 1);
+    CHECK(r.counters().restarts == 2);
+}
+
+TEST_CASE("audio reorder: a packet without a timestamp follows the one before") {
+    AudioReorder r;
+    r.push(packet(7));
+    r.push({AudioReorder::kNoPts, kFrame, {8}, 0});
+    CHECK(drain(r) == Steps{"d7", "d8"});
+}
