@@ -1,6 +1,12 @@
-// CallSession: one participant's call. Builds the socket, the send path, a receiver per peer
-// and the control socket, runs the event loop on its own thread, and takes it all down again.
-// Construct, run() and destroy from one thread (main).
+// CallSession: one participant's call, wired together. It builds the socket, the send path, a
+// receiver per peer and the control socket, runs the event loop on its own thread, and takes it
+// all down again.
+//
+// Threads: construct, run() and destroy on one thread (main), which after set-up runs the
+// window and sound output (view/, audio/) until the call ends. The libuv handles are created on
+// main before the loop thread starts, and from then on only the loop thread touches them: every
+// member function below run() is loop-thread only (asserted in debug and sanitizer builds). The
+// send and receive threads are started and stopped by the loop thread.
 #pragma once
 
 #include <uv.h>
@@ -8,19 +14,25 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
-#include <thread>
+#include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "config/call_config.hpp"
 #include "daemon/audio/audio_mixer.hpp"
+#include "daemon/grid_model.hpp"
 #include "daemon/loop/control_server.hpp"
-#include "daemon/view/grid_state.hpp"
-#include "daemon/send/media_sender.hpp"
+#include "daemon/loop/loop_failure.hpp"
 #include "daemon/loop/peer_link.hpp"
-#include "daemon/view/snapshot.hpp"
 #include "daemon/loop/udp_socket.hpp"
+#include "daemon/loop/uv_async.hpp"
+#include "daemon/loop/uv_signal.hpp"
+#include "daemon/loop/uv_timer.hpp"
+#include "daemon/send/media_sender.hpp"
+#include "daemon/status_report.hpp"
+#include "daemon/util/bounded_queue.hpp"
+#include "daemon/util/thread_check.hpp"
+#include "daemon/view/grid_state.hpp"
+#include "daemon/view/snapshot.hpp"
 
 namespace meshcall {
 
@@ -31,49 +43,57 @@ class CallSession {
     explicit CallSession(const CallConfig& config);
     ~CallSession();
 
-    // Runs the call until SIGINT/SIGTERM or a leave request. Returns the exit status.
+    // Runs the call until SIGINT/SIGTERM, a leave request or a failure. Returns the exit
+    // status: 0 after a normal leave, 1 when a failure ended the call (peers were told).
     int run();
 
   private:
-    enum class Command { toggle_audio, toggle_video, leave };
+    enum class Command { toggle_audio, toggle_video, leave, fail };
 
-    void start_loop_handles();
+    void make_loop_handles();  // main, before the loop thread
+    void run_loop();           // the loop thread's body
+    void start_media();        // loop thread: the send and receive threads, the socket
+    void show_window();        // main thread
     // Main thread (the window's keys): hands a command to the loop thread.
     void post(Command command);
-    void on_commands();                                   // loop thread
-    void publish_grid();                                  // loop thread
-    std::string write_snapshot(const std::string& path);  // loop thread
-    void show_window();                                   // main thread
+
+    // Loop thread only, from here on.
+    void on_commands();
     void on_datagram(std::span<const uint8_t> bytes, const sockaddr* from);
     void on_tick();
+    void publish_grid();
     std::string on_request(const ControlRequest& request);
-    nlohmann::json status(bool histogram) const;
-    void shutdown();  // loop thread
+    std::string write_snapshot(const std::string& path);
+    void fail(const std::string& where);
+    void shutdown();
 
     const CallConfig& config_;
     uv_loop_t loop_{};
-    UdpSocket* socket_ = nullptr;       // owned by libuv's close callback
-    ControlServer* control_ = nullptr;  // likewise
+    LoopFailureHandler on_failure_;  // loop_.data points here
+    ThreadCheck loop_thread_;
+    // libuv handles: each deletes itself in its close callback.
+    UdpSocket* socket_ = nullptr;
+    ControlServer* control_ = nullptr;
+    UvTimer *tick_timer_ = nullptr, *leave_timer_ = nullptr, *view_timer_ = nullptr,
+            *snapshot_timer_ = nullptr;
+    std::mutex wake_mutex_;    // main posts while the loop may be closing the doorbell
+    UvAsync* wake_ = nullptr;  // guarded by wake_mutex_ once the loop runs
+    UvSignal *sigint_ = nullptr, *sigterm_ = nullptr;
+
     std::vector<std::unique_ptr<PeerLink>> peers_;
     std::unique_ptr<MediaSender> sender_;
-    uv_timer_t tick_timer_{}, leave_timer_{}, view_timer_{}, snapshot_timer_{};
-    uv_async_t wake_{};
     BoundedQueue<Command> commands_{64};
-    std::mutex wake_mutex_;
-    bool wake_open_ = false;          // guarded by wake_mutex_
     std::atomic<bool> ended_{false};  // the loop is shutting down: the window closes
     LatestFrame self_view_;
     GridStateSlot grid_;
+    std::unique_ptr<GridModel> grid_model_;
     std::unique_ptr<AudioMixer> mixer_;
-    std::unique_ptr<SnapshotRenderer> snapshot_;  // loop thread, made on first use
-    int speaker_ = -1;                            // index into peers_ of the highlighted speaker
-    int64_t speaker_since_us_ = 0;
-    uv_signal_t sigint_{}, sigterm_{};
-    uint64_t dropped_unlisted_ = 0;
+    std::unique_ptr<SnapshotRenderer> snapshot_;  // made on first use
+    SessionCounters counters_;
     uint64_t tick_tx_bytes_ = 0;
-    int64_t last_tick_us_ = -1, started_us_ = 0;
-    double tx_kbps_ = 0;
+    int64_t last_tick_us_ = -1;
     bool shutting_down_ = false;
+    std::atomic<int> exit_status_{0};
 };
 
 }  // namespace meshcall

@@ -9,7 +9,8 @@ std::array<uint8_t, kCaptureStampSize> make_capture_stamp(int64_t wall_us) {
     std::array<uint8_t, kCaptureStampSize> p{};
     std::memcpy(p.data(), kCaptureStampUuid, 16);
     for (int i = 0; i < 8; ++i)
-        p[16 + static_cast<std::size_t>(i)] = static_cast<uint8_t>(uint64_t(wall_us) >> (56 - 8 * i));
+        p[16 + static_cast<std::size_t>(i)] =
+            static_cast<uint8_t>(uint64_t(wall_us) >> (56 - 8 * i));
     return p;
 }
 

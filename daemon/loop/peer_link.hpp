@@ -8,8 +8,8 @@
 #include <string>
 
 #include "config/room.hpp"
-#include "daemon/receive/peer_receiver.hpp"
 #include "daemon/loop/token_bucket.hpp"
+#include "daemon/receive/peer_receiver.hpp"
 #include "protocol/ts_packet.hpp"
 
 namespace meshcall {

@@ -3,6 +3,8 @@
 
 #include <stdexcept>
 
+#include "daemon/util/log.hpp"
+
 namespace meshcall {
 
 namespace {
@@ -14,6 +16,29 @@ constexpr int kRecvBuffer = 2 * 1024 * 1024;
 // before this fills (then EAGAIN: dropped, counted with the gate's drops). Large enough for an
 // IDR sent to 14 peers at once.
 constexpr int kSendBuffer = 512 * 1024;
+
+// Asks for `bytes` of socket buffer, reads back what the kernel granted (Linux reports twice
+// what it keeps for data; it caps the request at the sysctl) and warns once when it was capped,
+// as FFmpeg's udp.c does: on stock Debian the caps are 208 KiB, a tenth of a second of a
+// 15-person call's video.
+void set_buffer(uv_handle_t* h, int (*size_fn)(uv_handle_t*, int*), int bytes, const char* which,
+                const char* sysctl) {
+    int asked = bytes;
+    if (int rc = size_fn(h, &asked); rc != 0) {
+        spdlog::warn("cannot set the UDP {} buffer to {} KiB: {}", which, bytes / 1024,
+                     uv_strerror(rc));
+        return;
+    }
+    int granted = 0;  // 0 reads the current size back
+    if (size_fn(h, &granted) != 0) return;
+    if (granted / 2 < bytes)
+        spdlog::warn(
+            "the kernel capped the UDP {} buffer at {} KiB (meshcall asks for {} KiB); bursts "
+            "may be dropped. Raise the cap with: sudo sysctl -w {}={}",
+            which, granted / 2 / 1024, bytes / 1024, sysctl, bytes);
+    else
+        spdlog::debug("UDP {} buffer: {} KiB", which, granted / 2 / 1024);
+}
 
 Address wildcard_like(const Address& a) {
     Address w = a;
@@ -53,10 +78,9 @@ UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram o
         throw std::runtime_error(msg);
     }
     s->bound_ = where;
-    int size = kRecvBuffer;
-    uv_recv_buffer_size(reinterpret_cast<uv_handle_t*>(&s->handle_), &size);
-    size = kSendBuffer;
-    uv_send_buffer_size(reinterpret_cast<uv_handle_t*>(&s->handle_), &size);
+    auto* h = reinterpret_cast<uv_handle_t*>(&s->handle_);
+    set_buffer(h, uv_recv_buffer_size, kRecvBuffer, "receive", "net.core.rmem_max");
+    set_buffer(h, uv_send_buffer_size, kSendBuffer, "send", "net.core.wmem_max");
     return s;
 }
 

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "daemon/util/log.hpp"
+#include "daemon/util/thread_entry.hpp"
 
 extern "C" {
 #include <libavdevice/avdevice.h>
@@ -90,7 +91,9 @@ int CaptureInput::interrupt(void* self) {
 }
 
 void CaptureInput::start(CaptureQueue& out) {
-    thread_ = std::thread([this, &out] { run(out); });
+    thread_ = std::thread([this, &out] {
+        run_thread(has_video() ? "capture:video" : "capture:audio", [this, &out] { run(out); });
+    });
 }
 
 void CaptureInput::stop() {
@@ -99,7 +102,6 @@ void CaptureInput::stop() {
 }
 
 void CaptureInput::run(CaptureQueue& out) {
-    set_thread_role(has_video() ? "capture:video" : "capture:audio");
     PacketPtr pkt = make_packet();
     FramePtr frame = make_frame();
     int failures = 0;

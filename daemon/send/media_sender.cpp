@@ -2,6 +2,7 @@
 #include "daemon/send/media_sender.hpp"
 
 #include "daemon/util/log.hpp"
+#include "daemon/util/thread_entry.hpp"
 #include "protocol/peer_message.hpp"
 
 extern "C" {
@@ -53,7 +54,7 @@ MediaSender::~MediaSender() {
 void MediaSender::start() {
     origin_us_ = av_gettime_relative();
     for (auto& in : capture_.inputs) in->start(queue_);
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] { run_thread("send", [this] { run(); }); });
 }
 
 void MediaSender::stop() {
@@ -74,7 +75,6 @@ void MediaSender::send_presence(bool leaving) {
 }
 
 void MediaSender::run() {
-    set_thread_role("send");
     bool video_was_muted = false;
     constexpr int64_t kPresencePeriodUs = 500'000;
     int64_t last_presence_us = -kPresencePeriodUs;

@@ -69,8 +69,8 @@ TEST_CASE("malformed control requests get an error reply and the daemon keeps an
         CHECK(status_is_quick(alice));
     }
     // Several requests on one connection, the bad one in the middle.
-    auto replies = raw_control_lines(
-        alice.control(), "{\"cmd\":\"status\"}\nnonsense\n{\"cmd\":\"status\"}\n", 3);
+    auto replies = raw_control_lines(alice.control(),
+                                     "{\"cmd\":\"status\"}\nnonsense\n{\"cmd\":\"status\"}\n", 3);
     REQUIRE(replies.size() == 3);
     for (int i = 0; i < 3; ++i) {
         INFO("reply " << i << ": " << replies[i]);

@@ -37,7 +37,9 @@ TEST_CASE(
     // agree), neither alice's sent count nor bob's received count moves for 600 ms, where
     // unmuted sound would have brought 30 frames.
     auto frames_now = [&] { return bob.peer("alice")["audio_frames"].get<uint64_t>(); };
-    auto sent_now = [&] { return alice.status().value()["self"]["audio_frames_sent"].get<uint64_t>(); };
+    auto sent_now = [&] {
+        return alice.status().value()["self"]["audio_frames_sent"].get<uint64_t>();
+    };
     uint64_t audio0 = frames_now();
     REQUIRE(wait_until(
         [&] {

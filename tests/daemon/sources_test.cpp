@@ -40,7 +40,8 @@ TEST_CASE(
     CHECK(wait_until([&] { return bob.peer("alice").value("video_frames", 0) > 10; }, 10s));
     const std::string log = read_file(dir.file("alice.log"));
     INFO(log);
-    CHECK(count(log, "[warning]") == 2);
+    // Two warnings, one per device; a machine whose kernel caps socket buffers says so too.
+    CHECK(count(log, "[warning]") - count(log, "the kernel capped the UDP") == 2);
     CHECK(count(log, "sending a test pattern instead") == 1);
     CHECK(count(log, "sending no sound") == 1);
     CHECK(bob.peer("alice")["audio_frames"] == 0);

@@ -9,8 +9,8 @@
 #include <cstdlib>
 #include <thread>
 
-#include "daemon/view/grid_layout.hpp"
 #include "daemon/util/participant_style.hpp"
+#include "daemon/view/grid_layout.hpp"
 #include "tests/support/test_room.hpp"
 
 using namespace meshcall;

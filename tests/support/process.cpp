@@ -18,7 +18,6 @@
 
 namespace meshcall::test {
 
-
 Process::Process(std::vector<std::string> argv, const std::string& log_path,
                  std::vector<std::string> extra_env) {
     int fd = open(log_path.empty() ? "/dev/null" : log_path.c_str(),

@@ -1,0 +1,118 @@
+// StatusReport: the status reply's JSON.
+#include "daemon/status_report.hpp"
+
+#include <cmath>
+
+namespace meshcall {
+
+namespace {
+
+nlohmann::json ms_or_null(int64_t us) {
+    return us < 0 ? nlohmann::json(nullptr) : nlohmann::json(double(us) / 1000.0);
+}
+
+double rounded(double v, double scale) {
+    return std::round(v * scale) / scale;
+}
+
+// What the peer's receiver thread counts (PeerMediaStats).
+void add_media(nlohmann::json& j, const PeerMediaStats& s, bool histogram) {
+    j.update({
+        {"video_frames", s.video_frames.load()},
+        {"audio_frames", s.audio_frames.load()},
+        {"audio_reordered", s.audio_reordered.load()},
+        {"audio_stale", s.audio_stale.load()},
+        {"audio_concealed", s.audio_concealed.load()},
+        {"audio_concealed_ms", s.audio_concealed_samples.load() / 48},
+        {"audio_jumps", s.audio_jumps.load()},
+        {"decode_errors", s.decode_errors.load()},
+        {"rejected_streams", s.rejected_streams.load()},
+        {"restarts", s.restarts.load()},
+        {"latency_ms", ms_or_null(s.latency_p50_us.load())},
+        {"latency_p95_ms", ms_or_null(s.latency_p95_us.load())},
+        {"latency_p99_ms", ms_or_null(s.latency_p99_us.load())},
+        {"audio_level", rounded(s.audio_level.load(), 1000)},
+    });
+    if (histogram) {
+        nlohmann::json h = nlohmann::json::array();
+        for (const auto& bucket : s.latency_histogram)
+            h.push_back(bucket.load(std::memory_order_relaxed));
+        j["latency_histogram_ms"] = std::move(h);
+    }
+    if (s.width.load() > 0) {
+        const uint32_t rgb = s.mean_rgb.load();
+        j["picture"] = {{"width", s.width.load()},
+                        {"height", s.height.load()},
+                        {"mean_rgb", {(rgb >> 16) & 0xff, (rgb >> 8) & 0xff, rgb & 0xff}}};
+    }
+}
+
+nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::size_t k,
+                           bool histogram, int64_t now) {
+    nlohmann::json j = {
+        {"name", p.name()},
+        {"address", p.address().to_string()},
+        {"state", p.state(now)},
+        {"video_fps", rounded(p.video_fps(), 10)},
+        {"rx_kbps", rounded(p.rx_kbps(), 10)},
+        {"loss_pct", rounded(p.loss_pct(), 100)},
+        {"audio_muted", p.audio_muted()},
+        {"video_muted", p.video_muted()},
+        {"meshcall", p.is_meshcall()},
+        {"tx_errors", sender.peer_errors(k)},
+        {"last_seen_ms", p.last_seen_us() < 0 ? nlohmann::json(nullptr)
+                                              : nlohmann::json((now - p.last_seen_us()) / 1000)},
+        {"datagrams", p.datagrams()},
+        {"bytes", p.bytes()},
+        {"bad_datagrams", p.bad_datagrams()},
+        {"rate_limited", p.rate_limited()},
+        {"backed_off", sender.peer_backed_off(k)},
+        {"queue_drops", p.queue_drops()},
+        {"lost_packets", p.lost_packets()},
+    };
+    add_media(j, p.receiver().stats(), histogram);
+    return j;
+}
+
+nlohmann::json self_status(const CallConfig& config, const MediaSender& sender,
+                           const SessionCounters& session) {
+    const SendCounters& tx = sender.counters();
+    return {{"name", config.me().name},
+            {"address", session.bound.to_string()},
+            {"video", sender.capture().video.to_string()},
+            {"audio", sender.capture().audio.to_string()},
+            {"audio_muted", sender.audio_muted()},
+            {"video_muted", sender.video_muted()},
+            {"tx_kbps", rounded(session.tx_kbps, 10)},
+            {"tx_datagrams", tx.datagrams.load()},
+            {"video_frames_sent", sender.video_frames_sent()},
+            {"audio_frames_sent", sender.audio_frames_sent()},
+            {"tx_errors", tx.errors.load()},
+            // A saturated upload (SendQueueGate): frames skipped and datagrams dropped.
+            {"upload_saturated", sender.gate().saturated()},
+            {"saturation_episodes", sender.gate().episodes()},
+            {"tx_frames_dropped", sender.gate().frames_dropped()},
+            {"tx_datagrams_dropped", sender.gate().datagrams_dropped()},
+            {"send_queue_ms", sender.gate().queue_ms()}};
+}
+
+}  // namespace
+
+nlohmann::json status_report(const CallConfig& config,
+                             const std::vector<std::unique_ptr<PeerLink>>& peers,
+                             const MediaSender& sender, const SessionCounters& session,
+                             bool histogram, int64_t now_us) {
+    nlohmann::json list = nlohmann::json::array();
+    for (std::size_t k = 0; k < peers.size(); ++k)
+        list.push_back(peer_status(*peers[k], sender, k, histogram, now_us));
+    return {
+        {"room", config.room.name},
+        {"self", self_status(config, sender, session)},
+        {"peers", std::move(list)},
+        {"dropped_unlisted", session.dropped_unlisted},
+        {"bad_requests", session.bad_requests},
+        {"uptime_s", (now_us - session.started_us) / 1000000},
+    };
+}
+
+}  // namespace meshcall

@@ -1,0 +1,32 @@
+// StatusReport: the control socket's status reply (DESIGN.md, "Control socket"; every field is
+// listed in the README): this participant, then one object per peer. Event-loop thread only:
+// it reads the loop's counters directly and the other threads' through their atomics.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "config/call_config.hpp"
+#include "daemon/loop/peer_link.hpp"
+#include "daemon/send/media_sender.hpp"
+
+namespace meshcall {
+
+// What only the session knows.
+struct SessionCounters {
+    Address bound;                  // the UDP socket's address
+    uint64_t dropped_unlisted = 0;  // datagrams from addresses not in the room
+    uint64_t bad_requests = 0;      // malformed control requests
+    double tx_kbps = 0;             // over the last second
+    int64_t started_us = 0;
+};
+
+nlohmann::json status_report(const CallConfig& config,
+                             const std::vector<std::unique_ptr<PeerLink>>& peers,
+                             const MediaSender& sender, const SessionCounters& session,
+                             bool histogram, int64_t now_us);
+
+}  // namespace meshcall
