@@ -41,7 +41,9 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
         const std::string control_path =
             config_.control_path.empty() ? control_path_for_room(room.name) : config_.control_path;
         control_ = ControlServer::open(&loop_, control_path,
-                                       [this](const ControlRequest& r) { return on_request(r); });
+                                       [this](const ControlRequest& r, ControlServer::ClientId from) {
+                                           return on_request(r, from);
+                                       });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
                                                 socket_->fd(), self_view_);
@@ -79,10 +81,8 @@ void CallSession::make_loop_handles() {
     leave_timer_ = UvTimer::create(&loop_, "leave timer", [this] { shutdown(); });
     view_timer_ = UvTimer::create(&loop_, "grid timer", [this] { publish_grid(); });
     view_timer_->start(0, 200);
-    snapshot_timer_ = UvTimer::create(&loop_, "snapshot timer", [this] {
-        std::string error = write_snapshot(config_.snapshot_path);
-        if (!error.empty()) spdlog::warn("snapshot: {}", error);
-    });
+    snapshot_timer_ = UvTimer::create(&loop_, "snapshot timer",
+                                      [this] { request_snapshot(config_.snapshot_path, 0); });
     if (!config_.snapshot_path.empty()) {
         const auto period = static_cast<uint64_t>(config_.snapshot_every * 1000);
         snapshot_timer_->start(period, period);
@@ -99,9 +99,12 @@ void CallSession::make_loop_handles() {
 int CallSession::run() {
     std::thread loop_thread([this] { run_thread("loop", [this] { run_loop(); }); });
     try {
-        // Sound and window on the main thread, for as long as the call lasts.
+        // Sound, the window and snapshots on the main thread, for as long as the call lasts.
         AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path);
-        if (!config_.headless) show_window();
+        SnapshotService snapshots(
+            snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);
+        if (!config_.headless) show_window(snapshots);
+        snapshots.run(ended_);  // headless, or the window could not open, or the call ended
         loop_thread.join();
     } catch (const std::exception& e) {
         spdlog::error("sound output: {}; leaving the call", e.what());
@@ -169,7 +172,8 @@ void CallSession::on_tick() {
     last_tick_us_ = now;
 }
 
-std::string CallSession::on_request(const ControlRequest& request) {
+std::optional<std::string> CallSession::on_request(const ControlRequest& request,
+                                                   ControlServer::ClientId from) {
     MESHCALL_ASSERT_THREAD(loop_thread_);
     if (auto* st = std::get_if<StatusRequest>(&request)) {
         counters_.bad_requests = control_->bad_requests();
@@ -187,10 +191,8 @@ std::string CallSession::on_request(const ControlRequest& request) {
         if (!leave_timer_->active()) leave_timer_->start(50, 0);
         return ok_reply({{"leaving", true}});
     }
-    const auto& snap = std::get<SnapshotRequest>(request);
-    std::string error = write_snapshot(snap.path);
-    if (!error.empty()) return error_reply(error);
-    return ok_reply({{"path", snap.path}});
+    request_snapshot(std::get<SnapshotRequest>(request).path, from);
+    return std::nullopt;  // answered when the view thread has written it
 }
 
 void CallSession::fail(const std::string& where) {
@@ -213,8 +215,8 @@ void CallSession::shutdown() {
     for (auto& p : peers_) p->receiver().stop();
     socket_->close();
     control_->close();
-    snapshot_.reset();
-    commands_.close();
+    snapshot_jobs_.close();
+    mailbox_.close();
     for (auto* t : {tick_timer_, leave_timer_, view_timer_, snapshot_timer_}) t->close();
     {
         std::lock_guard lock(wake_mutex_);
@@ -224,19 +226,23 @@ void CallSession::shutdown() {
     sigterm_->close();
 }
 
-void CallSession::post(Command command) {
-    commands_.push(command);
+void CallSession::post(LoopMessage message) {
+    mailbox_.push(std::move(message));
     std::lock_guard lock(wake_mutex_);
     if (wake_) wake_->wake();
 }
 
 void CallSession::on_commands() {
     MESHCALL_ASSERT_THREAD(loop_thread_);
-    Command c;
+    LoopMessage m;
     // uv_async_send coalesces: drain everything on each wake-up.
-    while (commands_.pop(c, std::chrono::milliseconds(0)) == BoundedQueue<Command>::Pop::item) {
+    while (mailbox_.pop(m, std::chrono::milliseconds(0)) == BoundedQueue<LoopMessage>::Pop::item) {
         if (shutting_down_) return;
-        switch (c) {
+        if (auto* done = std::get_if<SnapshotDone>(&m)) {
+            on_snapshot_done(*done);
+            continue;
+        }
+        switch (std::get<Command>(m)) {
             case Command::toggle_audio:
                 sender_->set_audio_muted(!sender_->audio_muted());
                 break;
@@ -254,13 +260,13 @@ void CallSession::on_commands() {
     }
 }
 
-void CallSession::show_window() {
+void CallSession::show_window(SnapshotService& snapshots) {
     try {
         Viewer viewer(grid_,
                       {[this] { post(Command::toggle_audio); },
                        [this] { post(Command::toggle_video); }, [this] { post(Command::leave); }},
                       MESHCALL_FONT);
-        viewer.run(ended_);
+        viewer.run(ended_, snapshots);
     } catch (const std::exception& e) {
         spdlog::warn("{}; the call goes on without a window (--headless says so quietly)",
                      e.what());
@@ -274,11 +280,20 @@ void CallSession::publish_grid() {
     grid_.publish(grid_model_->build(av_gettime_relative()));
 }
 
-std::string CallSession::write_snapshot(const std::string& path) {
+void CallSession::request_snapshot(const std::string& path, ControlServer::ClientId reply_to) {
     MESHCALL_ASSERT_THREAD(loop_thread_);
-    if (!snapshot_) snapshot_ = std::make_unique<SnapshotRenderer>(1280, 720, MESHCALL_FONT);
-    publish_grid();
-    return snapshot_->write_png(grid_.read(), path);
+    GridState grid = grid_model_->build(av_gettime_relative());
+    grid_.publish(grid);
+    snapshot_jobs_.push(SnapshotJob{std::move(grid), path, reply_to});
+}
+
+void CallSession::on_snapshot_done(const SnapshotDone& done) {
+    MESHCALL_ASSERT_THREAD(loop_thread_);
+    if (done.reply_to != 0)
+        control_->reply(done.reply_to, done.error.empty() ? ok_reply({{"path", done.path}})
+                                                          : error_reply(done.error));
+    else if (!done.error.empty())
+        spdlog::warn("snapshot: {}", done.error);
 }
 
 }  // namespace meshcall

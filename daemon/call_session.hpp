@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "config/call_config.hpp"
@@ -32,7 +33,7 @@
 #include "daemon/util/bounded_queue.hpp"
 #include "daemon/util/thread_check.hpp"
 #include "daemon/view/grid_state.hpp"
-#include "daemon/view/snapshot.hpp"
+#include "daemon/view/snapshot_service.hpp"
 
 namespace meshcall {
 
@@ -49,21 +50,27 @@ class CallSession {
 
   private:
     enum class Command { toggle_audio, toggle_video, leave, fail };
+    // The loop's mailbox: what other threads hand it.
+    using LoopMessage = std::variant<Command, SnapshotDone>;
 
     void make_loop_handles();  // main, before the loop thread
     void run_loop();           // the loop thread's body
     void start_media();        // loop thread: the send and receive threads, the socket
-    void show_window();        // main thread
-    // Main thread (the window's keys): hands a command to the loop thread.
-    void post(Command command);
+    void show_window(SnapshotService& snapshots);  // main thread
+    // Any thread (the window's keys, the snapshot service, failing threads): hands a message
+    // to the loop thread.
+    void post(LoopMessage message);
 
     // Loop thread only, from here on.
     void on_commands();
     void on_datagram(std::span<const uint8_t> bytes, const sockaddr* from);
     void on_tick();
     void publish_grid();
-    std::string on_request(const ControlRequest& request);
-    std::string write_snapshot(const std::string& path);
+    std::optional<std::string> on_request(const ControlRequest& request,
+                                          ControlServer::ClientId from);
+    // Asks the view thread for a snapshot of the grid as it is now.
+    void request_snapshot(const std::string& path, ControlServer::ClientId reply_to);
+    void on_snapshot_done(const SnapshotDone& done);
     void fail(const std::string& where);
     void shutdown();
 
@@ -82,13 +89,13 @@ class CallSession {
 
     std::vector<std::unique_ptr<PeerLink>> peers_;
     std::unique_ptr<MediaSender> sender_;
-    BoundedQueue<Command> commands_{64};
+    BoundedQueue<LoopMessage> mailbox_{64};
+    SnapshotQueue snapshot_jobs_{4};
     std::atomic<bool> ended_{false};  // the loop is shutting down: the window closes
     LatestFrame self_view_;
     GridStateSlot grid_;
     std::unique_ptr<GridModel> grid_model_;
     std::unique_ptr<AudioMixer> mixer_;
-    std::unique_ptr<SnapshotRenderer> snapshot_;  // made on first use
     SessionCounters counters_;
     uint64_t tick_tx_bytes_ = 0;
     int64_t last_tick_us_ = -1;

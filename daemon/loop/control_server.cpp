@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "daemon/loop/loop_failure.hpp"
 #include "daemon/util/log.hpp"
 
 namespace meshcall {
@@ -69,6 +70,8 @@ struct ControlServer::Client {
 
     uv_pipe_t pipe{};
     ControlServer* server = nullptr;
+    ClientId id = 0;
+    bool awaiting_reply = false;  // a deferred reply is due: later requests wait for it
     Client* next = nullptr;
     Client* prev = nullptr;
     std::string inbox;        // bytes received, not yet handled
@@ -99,6 +102,9 @@ struct ControlServer::Client {
     }
 
     static void on_written(uv_write_t* req, int status) {
+        guarded(req->handle->loop, "control socket write", [&] { written(req, status); });
+    }
+    static void written(uv_write_t* req, int status) {
         auto* w = static_cast<Write*>(req->data);
         uv_stream_t* s = req->handle;
         delete w;
@@ -119,13 +125,17 @@ struct ControlServer::Client {
             send(error_reply(parsed.error));
             return;
         }
-        send(server->handler_(parsed.request));
+        std::optional<std::string> reply = server->handler_(parsed.request, id);
+        if (reply)
+            send(std::move(*reply));
+        else
+            awaiting_reply = true;
     }
 
     // Handles complete lines while the reply backlog allows, then reads on or pauses.
     void pump() {
         std::size_t pos = 0;
-        while (!closing() && backlog() < kMaxBacklog) {
+        while (!closing() && !awaiting_reply && backlog() < kMaxBacklog) {
             const std::size_t nl = inbox.find('\n', pos);
             if (nl == std::string::npos) break;
             std::string_view line(inbox.data() + pos, nl - pos);
@@ -139,13 +149,14 @@ struct ControlServer::Client {
         }
         inbox.erase(0, pos);
         if (closing()) return;
-        if (inbox.find('\n') == std::string::npos && inbox.size() > kMaxControlLine) {
+        if (!awaiting_reply && inbox.find('\n') == std::string::npos &&
+            inbox.size() > kMaxControlLine) {
             ++server->bad_requests_;
             if (!discarding) send(error_reply("request longer than 64 KiB; dropped"));
             inbox.clear();
             discarding = true;
         }
-        const bool want_read = backlog() < kMaxBacklog;
+        const bool want_read = backlog() < kMaxBacklog && !awaiting_reply;
         if (want_read && !reading) {
             reading = uv_read_start(stream(), on_alloc, on_read) == 0;
         } else if (!want_read && reading) {
@@ -160,6 +171,9 @@ struct ControlServer::Client {
     }
 
     static void on_read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
+        guarded(s->loop, "control socket read", [&] { read(s, nread, buf); });
+    }
+    static void read(uv_stream_t* s, ssize_t nread, const uv_buf_t* buf) {
         auto* self = static_cast<Client*>(s->data);
         if (nread < 0) {
             self->close();
@@ -194,7 +208,10 @@ ControlServer* ControlServer::open(uv_loop_t* loop, const std::string& path, Han
     clear_stale(path);
 
     auto* s = new ControlServer(path, std::move(handler));
-    uv_pipe_init(loop, &s->server_, 0);
+    if (int rc = uv_pipe_init(loop, &s->server_, 0); rc != 0) {
+        delete s;
+        throw std::runtime_error(std::string("cannot make the control socket: ") + uv_strerror(rc));
+    }
     s->server_.data = s;
     const mode_t old_mask = umask(0177);  // the socket is born 0600
     int rc = uv_pipe_bind(&s->server_, path.c_str());
@@ -209,11 +226,31 @@ ControlServer* ControlServer::open(uv_loop_t* loop, const std::string& path, Han
 }
 
 void ControlServer::on_connection(uv_stream_t* listener, int status) {
-    auto* self = static_cast<ControlServer*>(listener->data);
+    guarded(listener->loop, "control socket",
+            [&] { static_cast<ControlServer*>(listener->data)->accept(listener, status); });
+}
+
+void ControlServer::reply(ClientId client, std::string line) {
+    for (Client* c = first_client_; c; c = c->next) {
+        if (c->id != client || !c->awaiting_reply) continue;
+        c->awaiting_reply = false;
+        c->send(std::move(line));
+        c->pump();  // the requests that waited
+        return;
+    }
+}
+
+void ControlServer::accept(uv_stream_t* listener, int status) {
+    ControlServer* self = this;
     if (status < 0 || self->closing_) return;
     auto* c = new Client;
     c->server = self;
-    uv_pipe_init(listener->loop, &c->pipe, 0);
+    c->id = self->next_id_++;
+    if (int rc = uv_pipe_init(listener->loop, &c->pipe, 0); rc != 0) {
+        spdlog::warn("control socket: cannot take a client: {}", uv_strerror(rc));
+        delete c;
+        return;
+    }
     c->pipe.data = c;
     c->next = self->first_client_;
     if (c->next) c->next->prev = c;

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "protocol/control_message.hpp"
@@ -15,8 +16,12 @@ namespace meshcall {
 
 class ControlServer {
   public:
-    // Handles a parsed request; returns the reply line (with '\n').
-    using Handler = std::function<std::string(const ControlRequest&)>;
+    // Names a client whose reply is deferred: reply() later sends to it, if it is still there.
+    using ClientId = uint64_t;
+    // Handles a parsed request; returns the reply line (with '\n'), or nullopt to answer later
+    // with reply(`from`, line). Until then the client's further requests wait, so its replies
+    // keep their order.
+    using Handler = std::function<std::optional<std::string>(const ControlRequest&, ClientId from)>;
 
     // At most this many clients at once; a new one beyond it closes the one idle longest.
     static constexpr int kMaxClients = 32;
@@ -33,6 +38,9 @@ class ControlServer {
     // itself once libuv has closed all of its handles.
     void close();
 
+    // The deferred reply to `client`'s request; dropped if the client has gone.
+    void reply(ClientId client, std::string line);
+
     const std::string& path() const { return path_; }
     uint64_t bad_requests() const { return bad_requests_; }
     uint64_t refused_clients() const { return refused_clients_; }
@@ -43,6 +51,7 @@ class ControlServer {
     ControlServer(std::string path, Handler handler)
         : path_(std::move(path)), handler_(std::move(handler)) {}
     static void on_connection(uv_stream_t* server, int status);
+    void accept(uv_stream_t* listener, int status);
     static void on_server_closed(uv_handle_t* h);
     void client_closed();
     void maybe_delete();
@@ -55,6 +64,7 @@ class ControlServer {
     bool closing_ = false, server_closed_ = false;
     uint64_t bad_requests_ = 0, refused_clients_ = 0;
     uint64_t activity_ = 0;  // counts connections and reads, to find the client idle longest
+    ClientId next_id_ = 1;
 };
 
 }  // namespace meshcall

@@ -3,6 +3,7 @@
 
 #include <stdexcept>
 
+#include "daemon/loop/loop_failure.hpp"
 #include "daemon/util/log.hpp"
 
 namespace meshcall {
@@ -85,7 +86,9 @@ UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram o
 }
 
 void UdpSocket::start() {
-    uv_udp_recv_start(&handle_, on_alloc, on_recv);
+    if (int rc = uv_udp_recv_start(&handle_, on_alloc, on_recv); rc != 0)
+        throw std::runtime_error(std::string("cannot receive on the UDP socket: ") +
+                                 uv_strerror(rc));
 }
 
 void UdpSocket::close() {
@@ -110,8 +113,10 @@ void UdpSocket::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const s
     if (flags & UV_UDP_MMSG_FREE) return;      // the end of a recvmmsg batch; our buffer is reused
     if (nread < 0 || addr == nullptr) return;  // nothing more to read now, or a socket error
     auto* self = static_cast<UdpSocket*>(h->data);
-    self->on_datagram_({reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)},
-                       addr);
+    guarded(h->loop, "UDP receive", [&] {
+        self->on_datagram_(
+            {reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)}, addr);
+    });
 }
 
 void UdpSocket::on_closed(uv_handle_t* h) {

@@ -25,7 +25,7 @@ class UdpSocket {
     // wildcard address of the same family and port instead.
     static UdpSocket* open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram);
 
-    // Starts receiving (recvmmsg batches where libuv offers them).
+    // Starts receiving (recvmmsg batches where libuv offers them); throws if libuv cannot.
     void start();
     // Closes the handle; the object deletes itself in the close callback.
     void close();

@@ -94,7 +94,7 @@ void Viewer::handle(const SDL_Event& e) {
     }
 }
 
-void Viewer::run(const std::atomic<bool>& ended) {
+void Viewer::run(const std::atomic<bool>& ended, SnapshotService& snapshots) {
     constexpr Uint32 kFrameMs = 16;  // draw at most ~60 times a second
     uint64_t drawn_generation = ~0ull, drawn_frames = 0;
     Uint32 last_draw = 0;
@@ -104,6 +104,7 @@ void Viewer::run(const std::atomic<bool>& ended) {
             handle(e);
             while (SDL_PollEvent(&e)) handle(e);
         }
+        snapshots.serve(std::chrono::milliseconds(0));
         const Uint32 now = SDL_GetTicks();
         uint64_t generation = 0;
         GridState state = grid_.read(&generation);

@@ -10,6 +10,7 @@
 
 #include "daemon/view/grid_renderer.hpp"
 #include "daemon/view/grid_state.hpp"
+#include "daemon/view/snapshot_service.hpp"
 
 namespace meshcall {
 
@@ -25,8 +26,8 @@ class Viewer {
     Viewer(const GridStateSlot& grid, Actions actions, const std::string& font_path);
     ~Viewer();
 
-    // Shows the call until `ended` becomes true.
-    void run(const std::atomic<bool>& ended);
+    // Shows the call until `ended` becomes true, serving `snapshots` between frames.
+    void run(const std::atomic<bool>& ended, SnapshotService& snapshots);
 
   private:
     void handle(const SDL_Event& e);

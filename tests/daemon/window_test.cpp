@@ -144,6 +144,18 @@ TEST_CASE("snapshot on request through the control socket") {
     REQUIRE(bad);
     CHECK((*bad)["ok"] == false);
     CHECK((*bad)["error"].get<std::string>().find("/nonexistent-dir/x.png") != std::string::npos);
+    // Drawn off the event loop, answered later: on one connection the replies keep the order
+    // of the requests (the status asked after two snapshots comes third).
+    const std::string ask = R"({"cmd":"snapshot","path":")" + dir.file("one.png") + "\"}\n" +
+                            R"({"cmd":"snapshot","path":"/nonexistent-dir/y.png"})" + "\n" +
+                            R"({"cmd":"status"})" + "\n";
+    auto replies = raw_control_lines(alice.control(), ask, 3, 5000);
+    REQUIRE(replies.size() == 3);
+    CHECK(replies[0].find(dir.file("one.png")) != std::string::npos);
+    CHECK(replies[0].find("\"ok\":true") != std::string::npos);
+    CHECK(replies[1].find("/nonexistent-dir/y.png") != std::string::npos);
+    CHECK(replies[1].find("\"ok\":false") != std::string::npos);
+    CHECK(replies[2].find("\"room\"") != std::string::npos);
 }
 
 TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snapshot") {
