@@ -27,6 +27,8 @@
 #include <string>
 #include <vector>
 
+#include "bench/cli.hpp"
+#include "bench/endpoint.hpp"
 #include "bench/pixel_code.hpp"
 #include "daemon/util/frame_stamp.hpp"
 #include "protocol/opus_ts.hpp"
@@ -81,17 +83,6 @@ int run_raw(int width, int height) {
     }
 }
 
-sockaddr_in parse_addr(const std::string& s) {
-    const auto colon = s.rfind(':');
-    if (colon == std::string::npos) die("not HOST:PORT: " + s);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.substr(colon + 1))));
-    if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1)
-        die("not an IPv4 address: " + s);
-    return a;
-}
-
 struct UdpInput {
     int fd = -1;
     sockaddr_in from{};
@@ -143,9 +134,9 @@ struct UdpInput {
 
 int run_udp(const std::string& bind_to, const std::string& from, double seconds) {
     UdpInput in;
-    in.from = parse_addr(from);
+    in.from = *meshcall::bench::parse_endpoint(from);
     in.seconds_us = static_cast<int64_t>(seconds * 1e6);
-    const sockaddr_in local = parse_addr(bind_to);
+    const sockaddr_in local = *meshcall::bench::parse_endpoint(bind_to);
     in.fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (in.fd < 0 || bind(in.fd, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0)
         die("cannot bind " + bind_to + ": " + std::strerror(errno));
@@ -225,20 +216,21 @@ int run_udp(const std::string& bind_to, const std::string& from, double seconds)
 int main(int argc, char** argv) {
     std::string raw, udp, from;
     double seconds = 20;
+    CLI::App app{
+        "meshcall-bench-probe: reads the pixel code (and meshcall's capture stamp) from "
+        "decoded pictures, one line per picture",
+        "meshcall-bench-probe"};
+    auto* raw_opt = app.add_option("--raw", raw, "Read rawvideo gray frames WIDTHxHEIGHT on stdin");
+    auto* udp_opt = app.add_option("--udp", udp, "Receive MPEG-TS on HOST:PORT")
+                        ->check(meshcall::bench::check_endpoint)
+                        ->excludes(raw_opt);
+    app.add_option("--from", from, "The sender's HOST:PORT (with --udp)")
+        ->check(meshcall::bench::check_endpoint)
+        ->needs(udp_opt);
+    app.add_option("--seconds", seconds, "How long to listen (with --udp)")
+        ->check(CLI::Range(0.001, 86400.0));
+    if (auto rc = meshcall::bench::parse_cli(app, argc, argv)) return *rc;
     av_log_set_level(AV_LOG_FATAL);  // a cut stream at the end is expected
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--raw")
-            raw = v;
-        else if (k == "--udp")
-            udp = v;
-        else if (k == "--from")
-            from = v;
-        else if (k == "--seconds")
-            seconds = std::stod(v);
-        else
-            die("unknown option " + k);
-    }
     if (!raw.empty()) {
         int w = 0, h = 0;
         if (std::sscanf(raw.c_str(), "%dx%d", &w, &h) != 2 || w < 64 || h < 32)
@@ -246,5 +238,6 @@ int main(int argc, char** argv) {
         return run_raw(w, h);
     }
     if (!udp.empty() && !from.empty()) return run_udp(udp, from, seconds);
-    die("usage: --raw WxH | --udp HOST:PORT --from HOST:PORT [--seconds S]");
+    std::fprintf(stderr, "%s", app.help().c_str());
+    return 2;
 }

@@ -29,6 +29,9 @@
 #include <string>
 #include <vector>
 
+#include "bench/cli.hpp"
+#include "bench/endpoint.hpp"
+
 namespace {
 
 constexpr std::size_t kTs = 188;
@@ -46,17 +49,6 @@ int64_t mono_us() {
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return int64_t{ts.tv_sec} * 1'000'000 + ts.tv_nsec / 1000;
-}
-
-sockaddr_in parse_addr(const std::string& s) {
-    const auto colon = s.rfind(':');
-    if (colon == std::string::npos) die("not HOST:PORT: " + s);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(static_cast<uint16_t>(std::stoi(s.substr(colon + 1))));
-    if (inet_pton(AF_INET, s.substr(0, colon).c_str(), &a.sin_addr) != 1)
-        die("not an IPv4 address: " + s);
-    return a;
 }
 
 // 33-bit PTS/DTS in its 5-byte PES form, keeping the 4-bit prefix.
@@ -110,23 +102,22 @@ struct Unit {
 int main(int argc, char** argv) {
     std::string file, from, to;
     double offset_s = 0, seconds = 0;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        const std::string k = argv[i], v = argv[i + 1];
-        if (k == "--file")
-            file = v;
-        else if (k == "--from")
-            from = v;
-        else if (k == "--to")
-            to = v;
-        else if (k == "--offset")
-            offset_s = std::stod(v);
-        else if (k == "--seconds")
-            seconds = std::stod(v);
-        else
-            die("unknown option " + k);
-    }
-    if (file.empty() || from.empty() || to.empty())
-        die("usage: --file F.ts --from HOST:PORT --to HOST:PORT [--offset S] [--seconds S]");
+    CLI::App app{
+        "meshcall-bench-replay: sends a pre-encoded MPEG-TS file at real time from a "
+        "room address",
+        "meshcall-bench-replay"};
+    app.add_option("--file", file, "The TS file")->required()->check(CLI::ExistingFile);
+    app.add_option("--from", from, "Send from HOST:PORT")
+        ->required()
+        ->check(meshcall::bench::check_endpoint);
+    app.add_option("--to", to, "Send to HOST:PORT")
+        ->required()
+        ->check(meshcall::bench::check_endpoint);
+    app.add_option("--offset", offset_s, "Start this many seconds into the file")
+        ->check(CLI::Range(0.0, 86400.0));
+    app.add_option("--seconds", seconds, "Stop after this long (0: the whole file)")
+        ->check(CLI::Range(0.0, 86400.0));
+    if (auto rc = meshcall::bench::parse_cli(app, argc, argv)) return *rc;
 
     std::ifstream in(file, std::ios::binary);
     std::vector<uint8_t> ts((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -173,7 +164,8 @@ int main(int argc, char** argv) {
     const int64_t period90 = last + 3000;  // one more video frame at 30 fps
     const int64_t period_us = period90 * 100 / 9;
 
-    const sockaddr_in src = parse_addr(from), dst = parse_addr(to);
+    const sockaddr_in src = *meshcall::bench::parse_endpoint(from),
+                      dst = *meshcall::bench::parse_endpoint(to);
     const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || bind(fd, reinterpret_cast<const sockaddr*>(&src), sizeof src) != 0)
         die("cannot bind " + from + ": " + std::strerror(errno));

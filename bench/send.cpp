@@ -21,6 +21,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/cli.hpp"
 #include "bench/pixel_code.hpp"
 #include "config/room.hpp"
 #include "daemon/send/capture_sources.hpp"
@@ -34,23 +35,16 @@ int main(int argc, char** argv) {
     std::string room_path, name;
     double seconds = 0;
     bool print_graphs = false;
-    for (int i = 1; i < argc; ++i) {
-        const std::string k = argv[i];
-        if (k == "--print-graphs")
-            print_graphs = true;
-        else if (k == "--room" && i + 1 < argc)
-            room_path = argv[++i];
-        else if (k == "--as" && i + 1 < argc)
-            name = argv[++i];
-        else if (k == "--seconds" && i + 1 < argc)
-            seconds = std::stod(argv[++i]);
-        else {
-            std::fprintf(stderr,
-                         "usage: meshcall-bench-send --room ROOM.json --as NAME [--seconds S | "
-                         "--print-graphs]\n");
-            return 2;
-        }
-    }
+    CLI::App app{
+        "meshcall-bench-send: meshcalld's send path with the pixel code burnt into its "
+        "test pattern",
+        "meshcall-bench-send"};
+    app.add_option("--room", room_path, "The room file")->required()->check(CLI::ExistingFile);
+    app.add_option("--as", name, "Which peer of the room sends")->required();
+    app.add_option("--seconds", seconds, "How long to send (0: until interrupted)")
+        ->check(CLI::Range(0.0, 86400.0));
+    app.add_flag("--print-graphs", print_graphs, "Print the lavfi graphs and exit");
+    if (auto rc = meshcall::bench::parse_cli(app, argc, argv)) return *rc;
     try {
         const meshcall::Room room = meshcall::load_room(room_path);
         const int self = meshcall::find_self(room, name, room_path);

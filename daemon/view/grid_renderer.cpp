@@ -73,12 +73,12 @@ bool GridRenderer::upload(Tile& tile, const AVFrame* f) {
     int dst_linesize[4];
     av_image_fill_arrays(dst, dst_linesize, convert_buffer_.data(), AV_PIX_FMT_YUV420P, f->width,
                          f->height, 1);
-    SwsContext* sws =
-        sws_getContext(f->width, f->height, static_cast<AVPixelFormat>(f->format), f->width,
-                       f->height, AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr);
-    if (!sws) return false;
-    sws_scale(sws, f->data, f->linesize, 0, f->height, dst, dst_linesize);
-    sws_freeContext(sws);
+    // sws_getCachedContext hands back the same context while the format and size hold.
+    sws_.reset(sws_getCachedContext(sws_.release(), f->width, f->height,
+                                    static_cast<AVPixelFormat>(f->format), f->width, f->height,
+                                    AV_PIX_FMT_YUV420P, SWS_BILINEAR, nullptr, nullptr, nullptr));
+    if (!sws_) return false;
+    sws_scale(sws_.get(), f->data, f->linesize, 0, f->height, dst, dst_linesize);
     return SDL_UpdateYUVTexture(tile.texture.get(), nullptr, dst[0], dst_linesize[0], dst[1],
                                 dst_linesize[1], dst[2], dst_linesize[2]) == 0;
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "daemon/util/av_ptr.hpp"
 #include "daemon/view/grid_layout.hpp"
 #include "daemon/view/grid_state.hpp"
 #include "daemon/view/sdl_ptr.hpp"
@@ -40,6 +41,7 @@ class GridRenderer {
     std::map<int, FontPtr> fonts_;  // by point size
     std::vector<Tile> tiles_;
     std::vector<uint8_t> convert_buffer_;
+    SwsContextPtr sws_;  // for pictures not in 4:2:0, rebuilt only when their format changes
 };
 
 }  // namespace meshcall
