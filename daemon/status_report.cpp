@@ -28,6 +28,9 @@ void add_media(nlohmann::json& j, const PeerMediaStats& s, bool histogram) {
         {"decode_errors", s.decode_errors.load()},
         {"rejected_streams", s.rejected_streams.load()},
         {"restarts", s.restarts.load()},
+        // Datagrams that waited over 300 ms for the receiver (dropped unread), and how often.
+        {"stale_drops", s.stale_drops.load()},
+        {"stale_episodes", s.stale_episodes.load()},
         {"latency_ms", ms_or_null(s.latency_p50_us.load())},
         {"latency_p95_ms", ms_or_null(s.latency_p95_us.load())},
         {"latency_p99_ms", ms_or_null(s.latency_p99_us.load())},

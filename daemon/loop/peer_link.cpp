@@ -35,7 +35,7 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
     if (silent_before) {
         // Silence, then a stream again: most likely a restarted sender. A new demuxer picks
         // it up cleanly instead of stitching two streams together.
-        receiver_->queue().replace_all(PeerDatagram{true, {}});
+        receiver_->queue().replace_all(PeerDatagram{true, {}, now_us});
         cc_.reset();
     }
     cc_.add_datagram(bytes);
@@ -45,7 +45,8 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
         video_muted_ = m->video_muted;
         left_ = m->leaving;  // a presence without the flag: it is back
     }
-    receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}});
+    // Stamped with its arrival: the receiver drops what waited too long (StaleBacklog).
+    receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}, now_us});
     return heard_again;
 }
 

@@ -23,8 +23,9 @@ class PeerLink {
 
     PeerLink(const PeerEntry& entry, const Room& room);
 
-    // A datagram from this peer's address, at monotonic time `now_us`. Returns true when the
-    // peer is heard again after a silence (a joiner, a restarted or reconnected sender).
+    // A datagram from this peer's address, at monotonic time `now_us` (av_gettime_relative: the
+    // receiver judges the datagram's age on that clock). Returns true when the peer is heard
+    // again after a silence (a joiner, a restarted or reconnected sender).
     bool on_datagram(std::span<const uint8_t> bytes, int64_t now_us);
     // Once a second: turns counters into rates.
     void tick(int64_t now_us);

@@ -3,6 +3,7 @@
 
 #include <mutex>
 
+#include "daemon/util/codec_open.hpp"
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_entry.hpp"
 
@@ -14,27 +15,6 @@ extern "C" {
 }
 
 namespace meshcall {
-
-namespace {
-
-CodecContextPtr open_decoder(AVStream* st, std::string& error) {
-    const AVCodec* codec = avcodec_find_decoder(st->codecpar->codec_id);
-    if (!codec) {
-        error = std::string("no decoder for ") + avcodec_get_name(st->codecpar->codec_id);
-        return nullptr;
-    }
-    CodecContextPtr ctx(avcodec_alloc_context3(codec));
-    avcodec_parameters_to_context(ctx.get(), st->codecpar);
-    ctx->thread_count = 1;
-    int rc = avcodec_open2(ctx.get(), codec, nullptr);
-    if (rc < 0) {
-        error = "cannot open decoder " + std::string(codec->name) + ": " + av_error_text(rc);
-        return nullptr;
-    }
-    return ctx;
-}
-
-}  // namespace
 
 std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const VideoSettings& video,
                                                  std::string& error) {
@@ -52,6 +32,11 @@ std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const Vi
     AVDictionary* opts = nullptr;
     for (const auto& [k, v] : spec.options) av_dict_set(&opts, k.c_str(), v.c_str(), 0);
     AVFormatContext* raw = avformat_alloc_context();
+    if (!raw) {
+        av_dict_free(&opts);
+        error = spec.label + ": cannot open: out of memory";
+        return nullptr;
+    }
     raw->interrupt_callback = {&CaptureInput::interrupt, in.get()};
     int rc = avformat_open_input(&raw, spec.url.c_str(), fmt, &opts);
     av_dict_free(&opts);
@@ -62,14 +47,20 @@ std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const Vi
     in->format_.reset(raw);
     for (unsigned i = 0; i < raw->nb_streams; ++i) {
         AVStream* st = raw->streams[i];
+        CodecContextPtr* decoder = nullptr;
         if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && in->video_stream_ < 0) {
-            in->video_decoder_ = open_decoder(st, error);
-            if (!in->video_decoder_) return nullptr;
+            decoder = &in->video_decoder_;
             in->video_stream_ = static_cast<int>(i);
         } else if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO && in->audio_stream_ < 0) {
-            in->audio_decoder_ = open_decoder(st, error);
-            if (!in->audio_decoder_) return nullptr;
+            decoder = &in->audio_decoder_;
             in->audio_stream_ = static_cast<int>(i);
+        }
+        if (!decoder) continue;
+        std::string why;
+        *decoder = open_decoder(*st, DecoderOptions{}, why);
+        if (!*decoder) {
+            error = spec.label + ": " + why;
+            return nullptr;
         }
     }
     if (in->video_stream_ < 0 && in->audio_stream_ < 0) {
@@ -165,33 +156,20 @@ void CaptureInput::handle_video(AVFrame* in, CaptureQueue& out) {
 }
 
 void CaptureInput::handle_audio(AVFrame* in, CaptureQueue& out) {
-    if (!swr_) {
-        AVChannelLayout mono = AV_CHANNEL_LAYOUT_MONO;
-        SwrContext* s = nullptr;
-        if (swr_alloc_set_opts2(&s, &mono, AV_SAMPLE_FMT_FLT, kAudioRate, &in->ch_layout,
-                                static_cast<AVSampleFormat>(in->format), in->sample_rate, 0,
-                                nullptr) < 0 ||
-            swr_init(s) < 0) {
-            swr_free(&s);
-            spdlog::error("{}: cannot convert its sound format", spec_.label);
-            stop_ = true;
-            return;
-        }
-        swr_.reset(s);
+    if (int rc = resampler_.configure(*in); rc < 0) {
+        spdlog::error("{}: cannot convert its sound ({} Hz, {} channels) to mono 48 kHz: {}",
+                      spec_.label, in->sample_rate, in->ch_layout.nb_channels, av_error_text(rc));
+        stop_ = true;
+        return;
     }
     const int64_t now_wall = av_gettime(), now_mono = av_gettime_relative();
     if (av_audio_fifo_size(fifo_.get()) == 0) {
         audio_wall_us_ = now_wall;
         audio_mono_us_ = now_mono;
     }
-    const int max_out = swr_get_out_samples(swr_.get(), in->nb_samples);
-    if (max_out <= 0) return;
-    std::vector<float> buf(static_cast<std::size_t>(max_out));
-    uint8_t* dst[1] = {reinterpret_cast<uint8_t*>(buf.data())};
-    const int n = swr_convert(swr_.get(), dst, max_out,
-                              const_cast<const uint8_t**>(in->extended_data), in->nb_samples);
+    const int n = resampler_.convert(*in, mono_);
     if (n <= 0) return;
-    void* planes[1] = {buf.data()};
+    void* planes[1] = {mono_.data()};
     av_audio_fifo_write(fifo_.get(), planes, n);
     while (av_audio_fifo_size(fifo_.get()) >= kAudioFrameSamples) {
         CapturedFrame c;

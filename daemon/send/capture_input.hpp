@@ -11,8 +11,9 @@
 #include <vector>
 
 #include "config/room.hpp"
-#include "daemon/util/av_ptr.hpp"
 #include "daemon/send/captured_frame.hpp"
+#include "daemon/util/av_ptr.hpp"
+#include "daemon/util/resampler.hpp"
 
 namespace meshcall {
 
@@ -52,7 +53,8 @@ class CaptureInput {
     CodecContextPtr video_decoder_, audio_decoder_;
     int video_stream_ = -1, audio_stream_ = -1;
     SwsContextPtr sws_;
-    SwrContextPtr swr_;
+    Resampler resampler_{1, kAudioRate};  // to mono float; follows a format change
+    std::vector<float> mono_;
     AudioFifoPtr fifo_;
     int64_t audio_wall_us_ = 0, audio_mono_us_ = 0;  // capture time of the FIFO's first sample
     std::atomic<bool> stop_{false};
