@@ -13,40 +13,41 @@ float soft_clip(float x) {
     return std::copysign(y, x);
 }
 
-AudioMixer::AudioMixer(std::vector<SampleRing*> sources) {
+AudioMixer::AudioMixer(std::vector<SampleRing*> sources) : sum_(kMaxBlock) {
     for (SampleRing* r : sources) {
         auto s = std::make_unique<Source>();
         s->ring = r;
+        s->buffer.resize(kMaxBlock);
         sources_.push_back(std::move(s));
     }
 }
 
 void AudioMixer::set_muted(std::size_t i, bool muted) {
-    if (i < sources_.size()) sources_[i]->muted = muted;
+    if (i < sources_.size()) sources_[i]->muted.store(muted, std::memory_order_relaxed);
 }
 
 std::size_t AudioMixer::target(std::size_t i) const {
     return i < sources_.size() ? sources_[i]->target.load() : 0;
 }
 
-void AudioMixer::discard(Source& s, std::size_t count) {
-    // Through the source's own buffer: no allocation on the audio callback's thread.
-    while (count > 0) {
-        const std::size_t got = s.ring->read({s.buffer.data(), std::min(count, s.buffer.size())});
-        if (got == 0) break;
-        count -= got;
+void AudioMixer::mix(std::span<float> out) {
+    while (!out.empty()) {
+        const std::size_t n = std::min(out.size(), kMaxBlock);
+        mix_block(out.first(n));
+        out = out.subspan(n);
     }
 }
 
-void AudioMixer::mix(std::span<float> out) {
+void AudioMixer::mix_block(std::span<float> out) {
     const std::size_t n = out.size();
-    sum_.assign(n, 0.f);
+    const std::span<float> sum(sum_.data(), n);
+    std::fill(sum.begin(), sum.end(), 0.f);
     for (auto& sp : sources_) {
         Source& s = *sp;
         const std::size_t queued = s.ring->size();
-        s.buffer.resize(n);
-        if (s.muted) {
-            discard(s, queued);  // so that unmuting does not replay old sound
+        const std::span<float> buffer(s.buffer.data(), n);
+        if (s.muted.load(std::memory_order_relaxed)) {
+            s.ring->discard(queued);  // so that unmuting does not replay old sound
             s.playing = false;
             continue;
         }
@@ -57,19 +58,19 @@ void AudioMixer::mix(std::span<float> out) {
         }
         // Steady for 10 s with more than 60 ms over the target: shed the excess latency.
         if (s.steady_samples > 10u * kRate && queued > target + kRate * 60 / 1000) {
-            discard(s, queued - target);
+            s.ring->discard(queued - target);
             if (target > kStartTarget) s.target = target - kGrowStep / 2;
             s.steady_samples = 0;
         }
-        const std::size_t got = s.ring->read(s.buffer);
-        for (std::size_t i = 0; i < got; ++i) sum_[i] += s.buffer[i];
-        if (got > 0) s.last = s.buffer[got - 1];
+        const std::size_t got = s.ring->read(buffer);
+        for (std::size_t i = 0; i < got; ++i) sum[i] += buffer[i];
+        if (got > 0) s.last = buffer[got - 1];
         if (got < n) {
             // Underrun: fade the last sample out over 5 ms instead of a click, then rebuffer
             // with a bigger target.
             const std::size_t fade = std::min<std::size_t>(n - got, kRate / 200);
             for (std::size_t i = 0; i < fade; ++i)
-                sum_[got + i] += s.last * (1.f - float(i + 1) / float(fade));
+                sum[got + i] += s.last * (1.f - float(i + 1) / float(fade));
             s.last = 0.f;
             s.playing = false;
             s.steady_samples = 0;
@@ -79,7 +80,7 @@ void AudioMixer::mix(std::span<float> out) {
             s.steady_samples += n;
         }
     }
-    for (std::size_t i = 0; i < n; ++i) out[i] = soft_clip(sum_[i]);
+    for (std::size_t i = 0; i < n; ++i) out[i] = soft_clip(sum[i]);
 }
 
 }  // namespace meshcall

@@ -1,8 +1,13 @@
 // AudioMixer: mixes every peer's decoded sound (never your own) into one mono 48 kHz stream.
 // Each peer has a small jitter buffer: it starts playing once ~40 ms are queued, grows by
 // 20 ms on an underrun (up to 200 ms), and sheds excess when steady. Gaps fade out instead of
-// clicking. The sum goes through a soft clipper. mix() is called by one audio thread (the SDL
-// callback or the headless sink); set_muted() by the event loop.
+// clicking. The sum goes through a soft clipper.
+//
+// Threading: mix() is called by one audio thread (the SDL callback or the headless sink) and is
+// real-time safe: it takes no lock, does no I/O and allocates nothing (its buffers are sized at
+// construction for kMaxBlock samples; a longer request is mixed in kMaxBlock pieces); it is
+// each SampleRing's only reader. set_muted() is called by the event loop (an atomic store);
+// target() and underruns() from any thread (atomic loads). Construct and destroy on main.
 #pragma once
 
 #include <atomic>
@@ -21,6 +26,8 @@ class AudioMixer {
     static constexpr std::size_t kStartTarget = kRate * 40 / 1000;  // 40 ms
     static constexpr std::size_t kMaxTarget = kRate * 200 / 1000;
     static constexpr std::size_t kGrowStep = kRate * 20 / 1000;
+    // The most samples mixed in one piece (SDL asks for ~512; the headless sink for 960).
+    static constexpr std::size_t kMaxBlock = 8192;
 
     // `sources`: one ring per peer (owned by the session, outliving the mixer).
     explicit AudioMixer(std::vector<SampleRing*> sources);
@@ -37,17 +44,17 @@ class AudioMixer {
   private:
     struct Source {
         SampleRing* ring = nullptr;
-        std::atomic<bool> muted{false};
+        std::atomic<bool> muted{false};  // written by the loop, read by the audio thread
         bool playing = false;
         std::atomic<std::size_t> target{kStartTarget};
         uint64_t steady_samples = 0;  // played since the last underrun
         float last = 0.f;             // last sample played, for the fade on a gap
-        std::vector<float> buffer;
+        std::vector<float> buffer;    // kMaxBlock samples, allocated once
     };
-    static void discard(Source& s, std::size_t count);
+    void mix_block(std::span<float> out);  // out.size() <= kMaxBlock
 
-    std::vector<std::unique_ptr<Source>> sources_;
-    std::vector<float> sum_;
+    std::vector<std::unique_ptr<Source>> sources_;  // fixed after construction
+    std::vector<float> sum_;                        // kMaxBlock samples, allocated once
     std::atomic<uint64_t> underruns_{0};
 };
 

@@ -1,17 +1,21 @@
 // AudioOutput: where the mix goes. An SDL audio device (its callback thread pulls the mixer;
-// SDL converts to the device's format), and/or a WAV recording of the mix. With no device
-// (headless) a recording is paced by a sink thread at real time. Create and destroy on main.
+// SDL converts to the device's format), and/or a WAV recording of the mix (WavRecorder: the
+// audio thread only pushes into its lock-free ring; its "wav" thread writes the file). With no
+// device (headless) a recording is paced by a sink thread ("audio-sink") at real time. Whichever
+// pulls (callback or sink) is the one audio thread: it takes no lock, does no I/O and allocates
+// nothing. Create and destroy on main.
 #pragma once
 
 #include <SDL.h>
 
 #include <atomic>
-#include <cstdio>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "daemon/audio/audio_mixer.hpp"
+#include "daemon/audio/wav_recorder.hpp"
 
 namespace meshcall {
 
@@ -28,16 +32,13 @@ class AudioOutput {
 
   private:
     static void on_device(void* self, Uint8* stream, int len);
-    void pull(float* out, std::size_t n);
-    void write_wav(const float* samples, std::size_t n);
+    void pull(float* out, std::size_t n);  // the audio thread
     void run_sink();
 
     AudioMixer& mixer_;
+    std::unique_ptr<WavRecorder> recorder_;
     SDL_AudioDeviceID device_ = 0;
     bool sdl_audio_ = false;
-    FILE* wav_ = nullptr;
-    uint32_t wav_samples_ = 0;
-    std::vector<int16_t> pcm_;
     std::atomic<bool> stop_{false};
     std::thread sink_;
 };

@@ -8,6 +8,7 @@
 #include "daemon/receive/ts_demuxer.hpp"
 #include "daemon/receive/video_decoder.hpp"
 #include "daemon/util/log.hpp"
+#include "daemon/util/thread_entry.hpp"
 
 extern "C" {
 #include <libavutil/time.h>
@@ -55,7 +56,7 @@ int64_t PeerReceiver::default_clock() {
 }
 
 void PeerReceiver::start() {
-    thread_ = std::thread([this] { run(); });
+    thread_ = std::thread([this] { run_thread("recv:" + name_, [this] { run(); }); });
 }
 
 void PeerReceiver::stop() {
@@ -65,7 +66,6 @@ void PeerReceiver::stop() {
 }
 
 void PeerReceiver::run() {
-    set_thread_role("recv:" + name_);
     bool first = true;
     while (!stop_) {
         if (!first) stats_.restarts.fetch_add(1, std::memory_order_relaxed);

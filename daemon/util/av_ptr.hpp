@@ -34,6 +34,13 @@ struct AVInputFormatContextDeleter {
 struct AVOutputFormatContextDeleter {
     void operator()(AVFormatContext* f) const { avformat_free_context(f); }
 };
+// For muxers writing to a file of their own (pb opened with avio_open): closes the file too.
+struct AVOutputFileContextDeleter {
+    void operator()(AVFormatContext* f) const {
+        if (f) avio_closep(&f->pb);
+        avformat_free_context(f);
+    }
+};
 struct AVIOContextDeleter {
     void operator()(AVIOContext* io) const {
         if (io) av_freep(&io->buffer);
@@ -58,6 +65,7 @@ using PacketPtr = std::unique_ptr<AVPacket, AVPacketDeleter>;
 using CodecContextPtr = std::unique_ptr<AVCodecContext, AVCodecContextDeleter>;
 using InputContextPtr = std::unique_ptr<AVFormatContext, AVInputFormatContextDeleter>;
 using OutputContextPtr = std::unique_ptr<AVFormatContext, AVOutputFormatContextDeleter>;
+using OutputFileContextPtr = std::unique_ptr<AVFormatContext, AVOutputFileContextDeleter>;
 using AVIOContextPtr = std::unique_ptr<AVIOContext, AVIOContextDeleter>;
 using SwsContextPtr = std::unique_ptr<SwsContext, SwsContextDeleter>;
 using SwrContextPtr = std::unique_ptr<SwrContext, SwrContextDeleter>;

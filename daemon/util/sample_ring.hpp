@@ -1,12 +1,25 @@
-// SampleRing: a peer's decoded sound (mono float, 48 kHz) on its way to the mixer. Bounded:
-// when the reader falls behind, the oldest samples go. Writer: that peer's receiver thread;
-// reader: the audio callback.
+// SampleRing: a peer's decoded sound (mono float, 48 kHz) on its way to the mixer. Lock-free
+// (an SpscRing): writer: that peer's receiver thread; reader: the audio thread (the SDL
+// callback or the headless sink, through AudioMixer). Neither side locks, allocates or blocks.
+//
+// It holds `capacity` samples (kSampleRingCapacity: half a second); when the reader falls
+// behind, the oldest samples go. Since the writer may not move the reader's index, that
+// happens in two places:
+//  - the storage is twice the capacity, and the reader, before each read, skips the oldest
+//    samples over `capacity`: so the reader always gets the newest `capacity` samples, as a
+//    drop-oldest ring would give it;
+//  - only if the reader has not read for a whole capacity's worth (or never reads: a call
+//    without sound output) does the storage fill; then write() drops the newest samples it was
+//    given. When the reader comes back it skips to the newest `capacity` still held.
+// Both kinds of loss are counted in dropped().
 #pragma once
 
+#include <atomic>
 #include <cstddef>
-#include <mutex>
+#include <cstdint>
 #include <span>
-#include <vector>
+
+#include "daemon/util/spsc_ring.hpp"
 
 namespace meshcall {
 
@@ -14,17 +27,29 @@ inline constexpr std::size_t kSampleRingCapacity = 48000 / 2;  // half a second
 
 class SampleRing {
   public:
-    explicit SampleRing(std::size_t capacity) : buffer_(capacity) {}
+    explicit SampleRing(std::size_t capacity);
 
+    // Writer thread.
     void write(std::span<const float> samples);
-    // Reads up to out.size() samples; returns how many.
+    // Reader thread. Reads up to out.size() samples (the oldest of the newest `capacity`);
+    // returns how many.
     std::size_t read(std::span<float> out);
+    // Reader thread. Drops up to `count` of the oldest samples; returns how many.
+    std::size_t discard(std::size_t count);
+    // Either thread: samples the reader would get now, at most `capacity`.
     std::size_t size() const;
 
+    std::size_t capacity() const { return capacity_; }
+    // Samples lost because the reader fell behind (skipped as the oldest, or refused as the
+    // newest while the storage was full).
+    uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+
   private:
-    mutable std::mutex mutex_;
-    std::vector<float> buffer_;
-    std::size_t start_ = 0, size_ = 0;
+    void skip_excess();  // reader
+
+    std::size_t capacity_;
+    SpscRing<float> ring_;
+    std::atomic<uint64_t> dropped_{0};
 };
 
 }  // namespace meshcall

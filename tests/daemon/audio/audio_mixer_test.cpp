@@ -1,7 +1,10 @@
 // AudioMixer: jitter buffering, underruns, muting, mixing and soft clipping, on fixed samples.
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
+#include <thread>
 #include <vector>
 
 #include "daemon/audio/audio_mixer.hpp"
@@ -58,6 +61,64 @@ TEST_CASE("mixer: a muted source is not heard, and unmuted it plays again") {
     b.write(constant(4000, 0.2f));
     mixer.mix(out);
     CHECK(out[0] == doctest::Approx(0.3f));
+}
+
+TEST_CASE("mixer: a request longer than its buffers is mixed in pieces, the same") {
+    SampleRing a(48000);
+    AudioMixer mixer({&a});
+    a.write(constant(20000, 0.1f));
+    std::vector<float> out(AudioMixer::kMaxBlock * 2 + 100);
+    mixer.mix(out);
+    CHECK(mixer.underruns() == 0);
+    CHECK(out.front() == doctest::Approx(0.1f));
+    CHECK(out[AudioMixer::kMaxBlock] == doctest::Approx(0.1f));
+    CHECK(out.back() == doctest::Approx(0.1f));
+    CHECK(a.size() == 20000 - out.size());
+}
+
+TEST_CASE("mixer: a receiver writing, the audio thread mixing and the loop muting, at once") {
+    // Real threads in their real roles (run under ThreadSanitizer too): the sound is 0.25, so
+    // every mixed sample is between 0 (buffering, muted) and 0.25 (fades go towards 0).
+    using Clock = std::chrono::steady_clock;
+    SampleRing a(kSampleRingCapacity);
+    AudioMixer mixer({&a});
+    constexpr std::size_t kBlocks = 500;  // 480 samples each
+    std::atomic<bool> stop{false};
+    std::atomic<std::size_t> written{0};
+    std::thread receiver([&] {
+        const std::vector<float> block = constant(480, 0.25f);
+        const auto deadline = Clock::now() + std::chrono::seconds(20);
+        for (std::size_t i = 0; i < kBlocks && Clock::now() < deadline; ++i) {
+            while (a.size() > AudioMixer::kMaxTarget + 2400 && !stop && Clock::now() < deadline)
+                std::this_thread::yield();
+            a.write(block);
+            written = i + 1;
+        }
+    });
+    std::thread loop([&] {
+        for (int i = 0; !stop; ++i) {
+            mixer.set_muted(0, i % 2 == 1);
+            (void)mixer.target(0);
+            std::this_thread::yield();
+        }
+        mixer.set_muted(0, false);
+    });
+    std::vector<float> out(512);
+    bool in_range = true;
+    const auto deadline = Clock::now() + std::chrono::seconds(20);
+    while (written < kBlocks && Clock::now() < deadline) {
+        mixer.mix(out);
+        for (float v : out) in_range = in_range && v >= 0.f && v <= 0.25f + 1e-6f;
+    }
+    stop = true;
+    receiver.join();
+    loop.join();
+    CHECK(written == kBlocks);
+    CHECK(in_range);
+    // Unmuted, with more than the largest target queued, it plays at once.
+    a.write(constant(AudioMixer::kMaxTarget + 1000, 0.25f));
+    mixer.mix(out);
+    CHECK(out[0] == doctest::Approx(0.25f));
 }
 
 TEST_CASE("soft clip: linear up to 0.5, bounded by 1, odd, monotonic") {
