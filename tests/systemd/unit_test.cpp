@@ -1,4 +1,5 @@
 // The systemd user unit: it verifies cleanly, and meshcalld says READY=1 once its sockets are up.
+// A real user manager runs the unit in user_manager_test.py here (systemd_tests/user_manager/*).
 #include <doctest/doctest.h>
 
 #include <sys/socket.h>
@@ -25,7 +26,10 @@ TEST_CASE("systemd-analyze verify finds nothing to say about meshcalld@.service"
     REQUIRE(unit.find("Type=notify") != std::string::npos);
     CHECK(unit.find("%E/meshcall/rooms/%i.json") != std::string::npos);
     CHECK(unit.find("Restart=on-failure") != std::string::npos);
-    CHECK(unit.find("ExecStop=") != std::string::npos);
+    // The control socket is named for the instance, where `meshcall --room INSTANCE` looks.
+    CHECK(unit.find("--control %t/meshcall/%i.sock") != std::string::npos);
+    // Stopping is SIGTERM, meshcalld's own leave; the unit says why there is no ExecStop=.
+    CHECK(unit.find("\nExecStop=") == std::string::npos);
     for (const char* key : {"NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes",
                             "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6"})
         CHECK(unit.find(key) != std::string::npos);
