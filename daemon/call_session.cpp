@@ -3,6 +3,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <csignal>
 #include <cstring>
 #include <thread>
 #include <utility>
@@ -224,6 +225,10 @@ void CallSession::shutdown() {
     }
     sigint_->close();
     sigterm_->close();
+    // Closing the watchers gave the signals back their default action (death by SIGTERM): a
+    // second SIGTERM (systemd's stop while a `leave` is under way) must not cut the goodbye.
+    std::signal(SIGINT, SIG_IGN);
+    std::signal(SIGTERM, SIG_IGN);
 }
 
 void CallSession::post(LoopMessage message) {
