@@ -15,6 +15,68 @@ const char* to_string(MuteTarget what) {
     return "all";
 }
 
+namespace {
+
+using nlohmann::json;
+
+// "" when `j` has no key but `keys`, else the error for the first other one.
+std::string only_keys(const json& j, const std::string& cmd,
+                      std::initializer_list<const char*> keys) {
+    for (const auto& [key, value] : j.items()) {
+        bool known = false;
+        for (const char* k : keys) known = known || key == k;
+        if (!known) return "unknown key \"" + key + "\" for \"" + cmd + "\"";
+    }
+    return {};
+}
+
+// Each fills `out.request` or `out.error`.
+void parse_status(const json& j, ParsedRequest& out) {
+    if ((out.error = only_keys(j, "status", {"cmd", "histogram"})) != "") return;
+    StatusRequest st;
+    if (auto h = j.find("histogram"); h != j.end()) {
+        if (!h->is_boolean()) {
+            out.error = "\"histogram\" must be true or false";
+            return;
+        }
+        st.histogram = h->get<bool>();
+    }
+    out.request = st;
+}
+
+void parse_mute(const json& j, const std::string& cmd, ParsedRequest& out) {
+    if ((out.error = only_keys(j, cmd, {"cmd", "what"})) != "") return;
+    MuteRequest m;
+    m.mute = cmd == "mute";
+    if (auto w = j.find("what"); w != j.end()) {
+        const std::string what = w->is_string() ? w->get<std::string>() : "";
+        if (what == "audio") {
+            m.what = MuteTarget::audio;
+        } else if (what == "video") {
+            m.what = MuteTarget::video;
+        } else if (what == "all") {
+            m.what = MuteTarget::all;
+        } else {
+            out.error = "\"what\" must be \"audio\", \"video\" or \"all\"";
+            return;
+        }
+    }
+    out.request = m;
+}
+
+void parse_snapshot(const json& j, ParsedRequest& out) {
+    if ((out.error = only_keys(j, "snapshot", {"cmd", "path"})) != "") return;
+    auto p = j.find("path");
+    if (p == j.end() || !p->is_string() || p->get<std::string>().empty() ||
+        p->get<std::string>().find('\0') != std::string::npos) {
+        out.error = "\"path\" must be a non-empty string without NUL characters";
+        return;
+    }
+    out.request = SnapshotRequest{p->get<std::string>()};
+}
+
+}  // namespace
+
 ParsedRequest parse_control_request(std::string_view line) {
     ParsedRequest out;
     if (line.size() > kMaxControlLine) {
@@ -26,12 +88,8 @@ ParsedRequest parse_control_request(std::string_view line) {
         out.error = "request contains a NUL byte";
         return out;
     }
-    nlohmann::json j = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) {
-        out.error = "not a JSON object";
-        return out;
-    }
-    if (!j.is_object()) {
+    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded() || !j.is_object()) {
         out.error = "not a JSON object";
         return out;
     }
@@ -41,64 +99,18 @@ ParsedRequest parse_control_request(std::string_view line) {
         return out;
     }
     const std::string cmd = cmd_it->get<std::string>();
-    auto allow_only = [&](std::initializer_list<const char*> keys) {
-        for (const auto& [key, value] : j.items()) {
-            bool known = false;
-            for (const char* k : keys) known = known || key == k;
-            if (!known) {
-                out.error = "unknown key \"" + key + "\" for \"" + cmd + "\"";
-                return false;
-            }
-        }
-        return true;
-    };
     if (cmd == "status") {
-        if (!allow_only({"cmd", "histogram"})) return out;
-        StatusRequest st;
-        if (auto h = j.find("histogram"); h != j.end()) {
-            if (!h->is_boolean()) {
-                out.error = "\"histogram\" must be true or false";
-                return out;
-            }
-            st.histogram = h->get<bool>();
-        }
-        out.request = st;
+        parse_status(j, out);
     } else if (cmd == "mute" || cmd == "unmute") {
-        if (!allow_only({"cmd", "what"})) return out;
-        MuteRequest m;
-        m.mute = cmd == "mute";
-        auto w = j.find("what");
-        if (w != j.end()) {
-            const std::string what = w->is_string() ? w->get<std::string>() : "";
-            if (what == "audio") {
-                m.what = MuteTarget::audio;
-            } else if (what == "video") {
-                m.what = MuteTarget::video;
-            } else if (what == "all") {
-                m.what = MuteTarget::all;
-            } else {
-                out.error = "\"what\" must be \"audio\", \"video\" or \"all\"";
-                return out;
-            }
-        }
-        out.request = m;
+        parse_mute(j, cmd, out);
     } else if (cmd == "leave") {
-        if (!allow_only({"cmd"})) return out;
-        out.request = LeaveRequest{};
+        if ((out.error = only_keys(j, cmd, {"cmd"})) == "") out.request = LeaveRequest{};
     } else if (cmd == "snapshot") {
-        if (!allow_only({"cmd", "path"})) return out;
-        auto p = j.find("path");
-        if (p == j.end() || !p->is_string() || p->get<std::string>().empty() ||
-            p->get<std::string>().find('\0') != std::string::npos) {
-            out.error = "\"path\" must be a non-empty string without NUL characters";
-            return out;
-        }
-        out.request = SnapshotRequest{p->get<std::string>()};
+        parse_snapshot(j, out);
     } else {
         out.error = "unknown command \"" + cmd + "\" (status, mute, unmute, leave, snapshot)";
-        return out;
     }
-    out.ok = true;
+    out.ok = out.error.empty();
     return out;
 }
 
