@@ -1,4 +1,4 @@
-// Room: parsing and validation of the room file (see DESIGN.md, "Room file").
+// Room: parsing and validation of the room file (README, "The room file").
 #include "config/room.hpp"
 
 #include "config/error.hpp"

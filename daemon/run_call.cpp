@@ -25,7 +25,7 @@ int run_call(const CallArgs& args) {
     // A control client that goes away mid-reply must not kill the call.
     std::signal(SIGPIPE, SIG_IGN);
     // glibc would hand the heap back to the kernel after every frame and fault it in again
-    // (FFMPEG-NOTES.md: this doubled x264's CPU). Keep it.
+    // (measured: this doubled x264's CPU, docs/benchmarks.md). Keep it.
     mallopt(M_TRIM_THRESHOLD, 64 * 1024 * 1024);
     mallopt(M_MMAP_THRESHOLD, 16 * 1024 * 1024);
     try {

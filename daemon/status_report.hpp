@@ -1,4 +1,4 @@
-// StatusReport: the control socket's status reply (DESIGN.md, "Control socket"; every field is
+// StatusReport: the control socket's status reply (README, "The control socket and the CLI"; every field is
 // listed in the README): this participant, then one object per peer. Event-loop thread only:
 // it reads the loop's counters directly and the other threads' through their atomics.
 #pragma once

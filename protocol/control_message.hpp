@@ -1,5 +1,5 @@
-// Control-socket messages: one JSON object per line in each direction (DESIGN.md, "Control
-// socket").
+// Control-socket messages: one JSON object per line in each direction (README, "The control socket
+// and the CLI").
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-// ControlPath: where a call's control socket lives (DESIGN.md, "Control socket"), agreed on by
+// ControlPath: where a call's control socket lives (README, "The control socket and the CLI"), agreed on by
 // the daemon and the CLI. Any thread.
 #pragma once
 

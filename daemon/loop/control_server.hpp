@@ -1,4 +1,4 @@
-// ControlServer: the call's Unix control socket (DESIGN.md, "Control socket"): one JSON request
+// ControlServer: the call's Unix control socket (README, "The control socket and the CLI"): one JSON request
 // per line, one reply per line. Event-loop thread only.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Encoders: libx264 and libopus set up for a call (FFMPEG-NOTES.md's traps avoided).
+// Encoders: libx264 and libopus set up for a call (the latency and CPU traps of the stock pipeline avoided: docs/benchmarks.md).
 #include "daemon/send/encoders.hpp"
 
 #include <stdexcept>

@@ -1,5 +1,5 @@
 // MediaSender: the send path. Capture threads feed one encode thread, which encodes once,
-// muxes one TS stream and sends each datagram to every peer (DESIGN.md, "Data flow").
+// muxes one TS stream and sends each datagram to every peer (docs/architecture.md, "Send path").
 // Construct and call start()/stop() from the session's thread; mute flags from any thread.
 #pragma once
 
