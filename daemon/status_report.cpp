@@ -91,6 +91,7 @@ nlohmann::json self_status(const CallConfig& config, const MediaSender& sender,
             {"video_frames_sent", sender.video_frames_sent()},
             {"audio_frames_sent", sender.audio_frames_sent()},
             {"tx_errors", tx.errors.load()},
+            {"encode_errors", sender.encode_errors()},
             // A saturated upload (SendQueueGate): frames skipped and datagrams dropped.
             {"upload_saturated", sender.gate().saturated()},
             {"saturation_episodes", sender.gate().episodes()},

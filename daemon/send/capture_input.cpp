@@ -69,6 +69,10 @@ std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const Vi
     }
     if (in->audio_stream_ >= 0) {
         in->fifo_.reset(av_audio_fifo_alloc(AV_SAMPLE_FMT_FLT, 1, kAudioRate));
+        if (!in->fifo_) {
+            error = spec.label + ": cannot open: out of memory";
+            return nullptr;
+        }
     }
     return in;
 }
@@ -170,7 +174,7 @@ void CaptureInput::handle_audio(AVFrame* in, CaptureQueue& out) {
     const int n = resampler_.convert(*in, mono_);
     if (n <= 0) return;
     void* planes[1] = {mono_.data()};
-    av_audio_fifo_write(fifo_.get(), planes, n);
+    if (av_audio_fifo_write(fifo_.get(), planes, n) < n) return;  // out of memory: a gap
     while (av_audio_fifo_size(fifo_.get()) >= kAudioFrameSamples) {
         CapturedFrame c;
         c.type = AVMEDIA_TYPE_AUDIO;

@@ -1,10 +1,12 @@
-// Encoders: libx264 and libopus set up for a call (the latency and CPU traps of the stock pipeline avoided: docs/benchmarks.md).
+// Encoders: libx264 and libopus set up for a call (the latency and CPU traps of the stock pipeline
+// avoided: docs/benchmarks.md).
 #include "daemon/send/encoders.hpp"
 
 #include <stdexcept>
 
-#include "daemon/util/frame_stamp.hpp"
 #include "daemon/send/captured_frame.hpp"
+#include "daemon/util/frame_stamp.hpp"
+#include "daemon/util/log.hpp"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -20,6 +22,18 @@ void open_codec(AVCodecContext* ctx, const AVCodec* codec, AVDictionary** opts) 
     if (rc < 0)
         throw std::runtime_error(std::string("cannot open the ") + codec->name +
                                  " encoder: " + av_error_text(rc));
+}
+
+// Hands `frame` to the encoder; a refusal is counted, and logged the first time and every
+// 1000th after (a broken encoder must not flood the log at the frame rate).
+bool send_frame(AVCodecContext* ctx, AVFrame* frame, std::atomic<uint64_t>& failures) {
+    const int rc = avcodec_send_frame(ctx, frame);
+    if (rc >= 0) return true;
+    const uint64_t n = failures.fetch_add(1, std::memory_order_relaxed) + 1;
+    if (n % 1000 == 1)
+        spdlog::warn("{} encoder refused a frame ({} so far): {}", ctx->codec->name, n,
+                     av_error_text(rc));
+    return false;
 }
 
 void drain(AVCodecContext* ctx, AVPacket* pkt, const OnPacket& out) {
@@ -68,7 +82,7 @@ void VideoEncoder::encode(AVFrame* frame, int64_t rel_us, int64_t wall_us, bool 
     frame->pts = pts;
     frame->pict_type = refresh ? AV_PICTURE_TYPE_I : AV_PICTURE_TYPE_NONE;
     attach_capture_stamp(frame, wall_us);
-    if (avcodec_send_frame(ctx_.get(), frame) < 0) return;
+    if (!send_frame(ctx_.get(), frame, failures_)) return;
     drain(ctx_.get(), pkt_.get(), out);
 }
 
@@ -100,7 +114,7 @@ void AudioEncoder::encode(AVFrame* frame, int64_t rel_us, const OnPacket& out) {
         next_pts_ = from_clock;
     frame->pts = next_pts_;
     next_pts_ += frame->nb_samples;
-    if (avcodec_send_frame(ctx_.get(), frame) < 0) return;
+    if (!send_frame(ctx_.get(), frame, failures_)) return;
     drain(ctx_.get(), pkt_.get(), out);
 }
 

@@ -2,6 +2,7 @@
 // of a participant. Send thread only.
 #pragma once
 
+#include <atomic>
 #include <functional>
 #include <string>
 
@@ -23,11 +24,14 @@ class VideoEncoder {
     void encode(AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh, const OnPacket& out);
 
     const AVCodecContext* context() const { return ctx_.get(); }
+    // Frames the encoder refused (any thread may read).
+    uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
   private:
     CodecContextPtr ctx_;
     PacketPtr pkt_;
     int64_t last_pts_ = -1;
+    std::atomic<uint64_t> failures_{0};
 };
 
 class AudioEncoder {
@@ -38,11 +42,13 @@ class AudioEncoder {
     void encode(AVFrame* frame, int64_t rel_us, const OnPacket& out);
 
     const AVCodecContext* context() const { return ctx_.get(); }
+    uint64_t failures() const { return failures_.load(std::memory_order_relaxed); }
 
   private:
     CodecContextPtr ctx_;
     PacketPtr pkt_;
     int64_t next_pts_ = -1;
+    std::atomic<uint64_t> failures_{0};
 };
 
 }  // namespace meshcall

@@ -13,8 +13,8 @@
 #include "daemon/send/capture_sources.hpp"
 #include "daemon/send/encoders.hpp"
 #include "daemon/send/fanout_sender.hpp"
-#include "daemon/util/latest_frame.hpp"
 #include "daemon/send/ts_muxer.hpp"
+#include "daemon/util/latest_frame.hpp"
 
 namespace meshcall {
 
@@ -48,6 +48,10 @@ class MediaSender {
     uint64_t peer_errors(std::size_t peer) const { return fanout_.peer_errors(peer); }
     uint64_t video_frames_sent() const { return video_frames_.load(std::memory_order_relaxed); }
     uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
+    // Frames the encoders refused (the encoders exist from construction on).
+    uint64_t encode_errors() const {
+        return (video_ ? video_->failures() : 0) + (audio_ ? audio_->failures() : 0);
+    }
     const OpenedCapture& capture() const { return capture_; }
 
   private:
