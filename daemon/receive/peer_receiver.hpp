@@ -6,7 +6,8 @@
 // leaves through SoundOutput (→ SampleRing). A reset marker in the queue (the sender restarted)
 // starts a new demuxer.
 // Threads: the event loop pushes to queue(); any thread reads stats(), video(), audio();
-// start() and stop() from the session thread; everything else runs on the receiver's thread.
+// start() and stop() from the event loop thread (the session starts and ends the call there);
+// everything else runs on the receiver's thread.
 #pragma once
 
 #include <atomic>

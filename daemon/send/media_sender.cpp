@@ -2,6 +2,7 @@
 #include "daemon/send/media_sender.hpp"
 
 #include "daemon/util/log.hpp"
+#include "daemon/util/thread_check.hpp"
 #include "daemon/util/thread_entry.hpp"
 #include "protocol/peer_message.hpp"
 
@@ -52,12 +53,14 @@ MediaSender::~MediaSender() {
 }
 
 void MediaSender::start() {
+    lifecycle_.bind();
     origin_us_ = av_gettime_relative();
     for (auto& in : capture_.inputs) in->start(queue_);
     thread_ = std::thread([this] { run_thread("send", [this] { run(); }); });
 }
 
 void MediaSender::stop() {
+    MESHCALL_ASSERT_THREAD(lifecycle_);
     queue_.close();
     for (auto& in : capture_.inputs) in->stop();
     if (thread_.joinable()) thread_.join();

@@ -1,6 +1,7 @@
 // MediaSender: the send path. Capture threads feed one encode thread, which encodes once,
 // muxes one TS stream and sends each datagram to every peer (docs/architecture.md, "Send path").
-// Construct and call start()/stop() from the session's thread; mute flags from any thread.
+// Construct on main; start() and stop() from the event loop thread (the session starts the
+// call there and shuts it down there); mute flags and counters from any thread.
 #pragma once
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "daemon/send/fanout_sender.hpp"
 #include "daemon/send/ts_muxer.hpp"
 #include "daemon/util/latest_frame.hpp"
+#include "daemon/util/thread_check.hpp"
 
 namespace meshcall {
 
@@ -74,6 +76,7 @@ class MediaSender {
     uint32_t presence_seq_ = 0;
     uint8_t presence_cc_ = 0;
     std::thread thread_;
+    ThreadCheck lifecycle_;  // the thread that called start(): stop() comes from it too
 };
 
 }  // namespace meshcall
