@@ -12,6 +12,7 @@
 #include "daemon/util/participant_style.hpp"
 #include "daemon/view/grid_layout.hpp"
 #include "tests/support/test_room.hpp"
+#include "tests/support/tone.hpp"
 
 using namespace meshcall;
 using namespace meshcall::test;
@@ -70,17 +71,6 @@ uint64_t mtime_ns(const std::string& path) {
     struct stat st {};
     if (stat(path.c_str(), &st) != 0) return 0;
     return uint64_t(st.st_mtim.tv_sec) * 1'000'000'000u + uint64_t(st.st_mtim.tv_nsec);
-}
-
-double goertzel(const std::vector<float>& x, double f) {
-    const double w = 2 * M_PI * f / 48000, c = 2 * std::cos(w);
-    double s1 = 0, s2 = 0;
-    for (float v : x) {
-        const double s = v + c * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    return std::sqrt(std::max(0.0, s1 * s1 + s2 * s2 - c * s1 * s2)) / double(x.size());
 }
 
 }  // namespace

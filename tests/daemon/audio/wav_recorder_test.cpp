@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "tests/support/process.hpp"
+#include "tests/support/tone.hpp"
 
 using namespace meshcall;
 using namespace std::chrono_literals;
@@ -21,6 +22,8 @@ using meshcall::test::read_file;
 using meshcall::test::skip_test;
 using meshcall::test::TempDir;
 using meshcall::test::wait_until;
+
+using meshcall::test::goertzel;
 
 namespace {
 
@@ -53,17 +56,6 @@ Wav read_wav(const std::string& path) {
     }
     CHECK_MESSAGE(ret == AVERROR_EOF, av_error_text(ret));
     return wav;
-}
-
-double goertzel(const std::vector<float>& x, double f) {
-    const double w = 2 * M_PI * f / 48000, c = 2 * std::cos(w);
-    double s1 = 0, s2 = 0;
-    for (float v : x) {
-        const double s = v + c * s1 - s2;
-        s2 = s1;
-        s1 = s;
-    }
-    return std::sqrt(std::max(0.0, s1 * s1 + s2 * s2 - c * s1 * s2)) / double(x.size());
 }
 
 uint32_t le32(const std::string& b, std::size_t at) {
