@@ -100,15 +100,18 @@ void CallSession::make_loop_handles() {
 int CallSession::run() {
     std::thread loop_thread([this] { run_thread("loop", [this] { run_loop(); }); });
     try {
-        // Sound, the window and snapshots on the main thread, for as long as the call lasts.
+        // The window, sound and snapshots on the main thread, for as long as the call lasts.
+        // The window first: SDL's video set-up writes SDL's global hints, which SDL's audio
+        // thread reads with no lock, so the audio device opens only once that is done.
+        std::unique_ptr<Viewer> window = config_.headless ? nullptr : open_window();
         AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path);
         SnapshotService snapshots(
             snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);
-        if (!config_.headless) show_window(snapshots);
+        if (window) window->run(ended_, snapshots);
         snapshots.run(ended_);  // headless, or the window could not open, or the call ended
         loop_thread.join();
     } catch (const std::exception& e) {
-        spdlog::error("sound output: {}; leaving the call", e.what());
+        spdlog::error("{}; leaving the call", e.what());
         exit_status_ = 1;
         post(Command::leave);
     }
@@ -265,16 +268,18 @@ void CallSession::on_commands() {
     }
 }
 
-void CallSession::show_window(SnapshotService& snapshots) {
+std::unique_ptr<Viewer> CallSession::open_window() {
     try {
-        Viewer viewer(grid_,
-                      {[this] { post(Command::toggle_audio); },
-                       [this] { post(Command::toggle_video); }, [this] { post(Command::leave); }},
-                      MESHCALL_FONT);
-        viewer.run(ended_, snapshots);
+        return std::make_unique<Viewer>(
+            grid_,
+            Viewer::Actions{[this] { post(Command::toggle_audio); },
+                            [this] { post(Command::toggle_video); },
+                            [this] { post(Command::leave); }},
+            MESHCALL_FONT);
     } catch (const std::exception& e) {
         spdlog::warn("{}; the call goes on without a window (--headless says so quietly)",
                      e.what());
+        return nullptr;
     }
 }
 

@@ -34,6 +34,7 @@
 #include "daemon/util/thread_check.hpp"
 #include "daemon/view/grid_state.hpp"
 #include "daemon/view/snapshot_service.hpp"
+#include "daemon/view/viewer.hpp"
 
 namespace meshcall {
 
@@ -56,7 +57,7 @@ class CallSession {
     void make_loop_handles();  // main, before the loop thread
     void run_loop();           // the loop thread's body
     void start_media();        // loop thread: the send and receive threads, the socket
-    void show_window(SnapshotService& snapshots);  // main thread
+    std::unique_ptr<Viewer> open_window();  // main thread; nullptr when there is no display
     // Any thread (the window's keys, the snapshot service, failing threads): hands a message
     // to the loop thread.
     void post(LoopMessage message);
