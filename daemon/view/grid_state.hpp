@@ -1,5 +1,5 @@
 // GridState: what the grid shows, computed by the event loop a few times a second and read by
-// whoever draws (the window on the main thread, snapshots on the loop thread).
+// whoever draws (the window and snapshots, both on the main thread).
 #pragma once
 
 #include <mutex>
