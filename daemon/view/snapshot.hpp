@@ -1,6 +1,6 @@
 // Snapshot: the grid drawn by GridRenderer onto a software surface and written as a PNG
-// (libavcodec's PNG encoder). How headless users, bots and tests see a call. One thread: main (SDL and
-// SDL_ttf are not thread-safe), through SnapshotService.
+// (libavcodec's PNG encoder). How headless users, bots and tests see a call. One thread: main (SDL
+// and SDL_ttf are not thread-safe), through SnapshotService.
 #pragma once
 
 #include <memory>
