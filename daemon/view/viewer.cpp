@@ -25,6 +25,14 @@ Viewer::Viewer(const GridStateSlot& grid, Actions actions, const std::string& fo
     : grid_(grid), actions_(std::move(actions)) {
     if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0)
         throw std::runtime_error(std::string("no display: ") + SDL_GetError());
+    // With no display SDL 2.26 falls back to drivers that show nothing ("offscreen", "dummy"):
+    // a window nobody sees, at the cost of a software GL context. That is no display too,
+    // unless the user asked for such a driver by name (SDL_VIDEODRIVER).
+    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+    if ((driver == "offscreen" || driver == "dummy") && !SDL_getenv("SDL_VIDEODRIVER")) {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        throw std::runtime_error("no display (only SDL's " + driver + " video driver)");
+    }
     window_.reset(SDL_CreateWindow("meshcall", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, 1280,
                                    720, SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI));
     if (!window_) {
