@@ -258,7 +258,17 @@ class Session:
         write(os.path.join(rooms, "broken.json"), '{"room": "broken", "peers": [')
         write(os.path.join(self.config, "meshcall", "profile.json"),
               json.dumps({"name": "alice", "video": "test", "audio": "tone"}))
-        shutil.copy(self.args.unit, os.path.join(units, "meshcalld@.service"))
+        # The unit as built, with one change: meshcalld is run from a copy in the test user's
+        # home. The build tree may be anywhere, /tmp included, which PrivateTmp hides from the
+        # service (203/EXEC); an installed meshcalld is in /usr, which every sandbox keeps.
+        with open(self.args.unit) as f:
+            unit = f.read()
+        exec_start = next(l for l in unit.splitlines() if l.startswith("ExecStart="))
+        built = exec_start[len("ExecStart="):].split()[0]
+        os.makedirs(os.path.join(self.home, "bin"))
+        installed = os.path.join(self.home, "bin", "meshcalld")
+        shutil.copy2(built, installed)
+        write(os.path.join(units, "meshcalld@.service"), unit.replace(built, installed))
         # The only change to the unit: its output goes to a file (there is no journal here).
         write(os.path.join(units, "meshcalld@.service.d", "test-log.conf"),
               "[Service]\nStandardOutput=append:%h/meshcalld-%i.log\n")
