@@ -269,6 +269,20 @@ class Session:
         installed = os.path.join(self.home, "bin", "meshcalld")
         shutil.copy2(built, installed)
         write(os.path.join(units, "meshcalld@.service"), unit.replace(built, installed))
+        # Likewise the sanitizers' suppression files the options name (LSAN_OPTIONS'
+        # suppressions=PATH): copied beside it, where the sandbox still lets the daemon read.
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k not in self.env:
+                continue
+            options = []
+            for option in self.env[k].split(":"):
+                name, _, value = option.partition("=")
+                if name == "suppressions" and value:
+                    copy = os.path.join(self.home, "bin", f"{k.split('_')[0].lower()}.supp")
+                    shutil.copy2(value, copy)
+                    option = f"suppressions={copy}"
+                options.append(option)
+            self.env[k] = ":".join(options)
         # The only change to the unit: its output goes to a file (there is no journal here).
         write(os.path.join(units, "meshcalld@.service.d", "test-log.conf"),
               "[Service]\nStandardOutput=append:%h/meshcalld-%i.log\n")

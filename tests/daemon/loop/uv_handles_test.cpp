@@ -52,7 +52,7 @@ TEST_CASE("an exception in a timer callback reaches the failure handler, once, w
     CHECK(uv_loop_close(&loop) == 0);
 }
 
-TEST_CASE("another thread wakes the async handle; every wake-up is seen, drained on the loop") {
+TEST_CASE("another thread wakes the async handle, and every wake-up is seen, drained on the loop") {
     uv_loop_t loop;
     REQUIRE(uv_loop_init(&loop) == 0);
     std::atomic<int> posted{0};

@@ -76,7 +76,7 @@ TEST_CASE("resampler: stereo 44.1 kHz, then mono 48 kHz: rebuilt once for the ch
     CHECK(r.builds() == 3);
 }
 
-TEST_CASE("resampler: reset drops the converter; the next frame builds a new one") {
+TEST_CASE("resampler: reset drops the converter, and the next frame builds a new one") {
     Resampler r(1, 48000);
     auto f = constant_frame(1, 48000, 480, 0.1f);
     std::vector<float> out;
