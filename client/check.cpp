@@ -25,22 +25,44 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
         std::printf("  video %dx%d @ %d fps, %d kbit/s; audio Opus %d kbit/s\n", room.video.width,
                     room.video.height, room.video.fps, room.video.bitrate_kbps,
                     room.audio.bitrate_kbps);
+        std::size_t receivers = 0;
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             const PeerEntry& p = room.peers[i];
-            std::printf("  %s %-16s %s:%u -> %s\n", static_cast<int>(i) == self ? "*" : " ",
-                        p.name.c_str(), p.host.c_str(), p.port, p.address.to_string().c_str());
+            receivers += p.receives();
+            std::string role;
+            if (p.role == PeerRole::viewer) {
+                role = "  viewer: peers[k]'s stream at port + k";
+                for (std::size_t k = 0; k < room.peers.size(); ++k)
+                    if (k != i && room.peers[k].sends())
+                        role += (role.back() == 'k' ? " (" : ", ") + room.peers[k].name + " " +
+                                std::to_string(room.destination(i, k).port());
+                role += ")";
+            } else if (p.role == PeerRole::sender) {
+                role = "  sender: sends only";
+            }
+            std::printf("  %s %-16s %s:%u -> %s%s\n", static_cast<int>(i) == self ? "*" : " ",
+                        p.name.c_str(), p.host.c_str(), p.port, p.address.to_string().c_str(),
+                        role.c_str());
         }
         if (self >= 0) {
-            std::printf(
-                "you are %s (*): you send to %zu peers, upload %d kbit/s "
-                "((N-1) x (video + audio))\n",
-                room.peers[static_cast<std::size_t>(self)].name.c_str(), room.peers.size() - 1,
-                room.upload_kbps());
+            const auto me = static_cast<std::size_t>(self);
+            const PeerEntry& p = room.peers[me];
+            if (p.role == PeerRole::participant)
+                std::printf(
+                    "you are %s (*): you send to %zu peers, upload %d kbit/s "
+                    "((receivers) x (video + audio))\n",
+                    p.name.c_str(), receivers - 1, room.upload_kbps(me));
+            else
+                std::printf(
+                    "you are %s (*), a %s: `meshcall invite %s --as %s` prints your stock "
+                    "ffmpeg/mpv commands\n",
+                    p.name.c_str(), role_name(p.role), room_path.c_str(), p.name.c_str());
         } else {
             std::printf(
-                "each participant uploads %d kbit/s ((N-1) x (video + audio)); "
+                "each participant uploads %d kbit/s ((receivers) x (video + audio)); "
                 "give --as NAME to see the call as one of them\n",
-                room.upload_kbps());
+                room.upload_kbps(room.peers.size()) -
+                    (room.video.bitrate_kbps + room.audio.bitrate_kbps));
         }
         return 0;
     } catch (const ConfigError& e) {

@@ -15,6 +15,11 @@ uint16_t Address::port() const {
     return 0;
 }
 
+void Address::set_port(uint16_t port) {
+    if (family() == AF_INET) reinterpret_cast<sockaddr_in*>(&storage)->sin_port = htons(port);
+    if (family() == AF_INET6) reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port = htons(port);
+}
+
 std::string Address::to_string() const {
     char text[INET6_ADDRSTRLEN] = "?";
     if (family() == AF_INET) {

@@ -16,6 +16,7 @@ struct Address {
     int family() const { return storage.ss_family; }
     const sockaddr* sa() const { return reinterpret_cast<const sockaddr*>(&storage); }
     uint16_t port() const;
+    void set_port(uint16_t port);
 
     // "192.0.2.1:1313" or "[2001:db8::1]:1313".
     std::string to_string() const;

@@ -18,7 +18,7 @@ CallConfig resolve_call_config(const CallArgs& args) {
     if (as.empty())
         throw ConfigError(c.room_label + ": which peer are you? Give --as NAME (or \"name\" in " +
                           default_profile_path() + ")");
-    c.self = find_self(c.room, as, c.room_label);
+    c.self = find_participant(c.room, as, c.room_label);
 
     std::string error;
     if (!args.video.empty()) {

@@ -51,6 +51,20 @@ PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
     if (p.host.empty() || p.host.size() > 253)
         r.fail(r.path_of("host"), "must be an IPv4/IPv6 address or a DNS name");
     p.port = static_cast<uint16_t>(r.get_int("port", 1, 65535, "a port"));
+    if (r.has("role")) {
+        const std::string role = r.get_string("role");
+        if (role == "participant")
+            p.role = PeerRole::participant;
+        else if (role == "viewer")
+            p.role = PeerRole::viewer;
+        else if (role == "sender")
+            p.role = PeerRole::sender;
+        else
+            r.fail(r.path_of("role"),
+                   "\"" + role +
+                       "\" is not a role; use \"viewer\" (a stock player), \"sender\" (a stock "
+                       "ffmpeg sender) or leave it out (a meshcall participant)");
+    }
     r.finish();
     Resolved res = resolve_udp(p.host, p.port);
     if (!res.address) r.fail(r.path_of("host"), "peer \"" + p.name + "\": " + res.error);
@@ -58,7 +72,50 @@ PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
     return p;
 }
 
+// A viewer's ports: one per peer that sends to it (port + that peer's index). None may be past
+// 65535 or be another peer's address.
+void check_viewer_ports(const Room& room, std::size_t v, JsonReader& r) {
+    const PeerEntry& viewer = room.peers[v];
+    for (std::size_t k = 0; k < room.peers.size(); ++k) {
+        if (k == v || !room.peers[k].sends()) continue;
+        const std::string path = "peers[" + std::to_string(v) + "].port";
+        if (viewer.port + k > 65535)
+            r.fail(path, "a viewer receives peers[" + std::to_string(k) + "] (\"" +
+                             room.peers[k].name + "\") at port + " + std::to_string(k) + " = " +
+                             std::to_string(viewer.port + k) + ", which is not a port");
+        const Address a = room.destination(v, k);
+        for (std::size_t j = 0; j < room.peers.size(); ++j)
+            if (room.peers[j].address == a)
+                r.fail(path, "a viewer receives peers[" + std::to_string(k) + "] (\"" +
+                                 room.peers[k].name + "\") at port + " + std::to_string(k) + ", " +
+                                 a.to_string() + ", which is already the address of peers[" +
+                                 std::to_string(j) + "] (\"" + room.peers[j].name +
+                                 "\"); leave the viewer " + std::to_string(room.peers.size()) +
+                                 " ports of its own");
+    }
+}
+
 }  // namespace
+
+const char* role_name(PeerRole role) {
+    switch (role) {
+        case PeerRole::viewer:
+            return "viewer";
+        case PeerRole::sender:
+            return "sender";
+        case PeerRole::participant:
+            break;
+    }
+    return "participant";
+}
+
+Address Room::destination(std::size_t to, std::size_t from) const {
+    const PeerEntry& p = peers[to];
+    if (p.role != PeerRole::viewer) return p.address;
+    Address a = p.address;
+    a.set_port(static_cast<uint16_t>(p.port + from));
+    return a;
+}
 
 int Room::index_of(const std::string& who) const {
     for (std::size_t i = 0; i < peers.size(); ++i)
@@ -66,8 +123,10 @@ int Room::index_of(const std::string& who) const {
     return -1;
 }
 
-int Room::upload_kbps() const {
-    return static_cast<int>(peers.size() - 1) * (video.bitrate_kbps + audio.bitrate_kbps);
+int Room::upload_kbps(std::size_t self) const {
+    int receivers = 0;
+    for (std::size_t i = 0; i < peers.size(); ++i) receivers += i != self && peers[i].receives();
+    return receivers * (video.bitrate_kbps + audio.bitrate_kbps);
 }
 
 Room load_room(const std::string& path) {
@@ -107,6 +166,15 @@ Room parse_room(const std::string& text, const std::string& label) {
         }
         room.peers.push_back(std::move(p));
     }
+    std::size_t participants = 0;
+    for (std::size_t i = 0; i < room.peers.size(); ++i) {
+        participants += room.peers[i].role == PeerRole::participant;
+        if (room.peers[i].role == PeerRole::viewer) check_viewer_ports(room, i, r);
+    }
+    if (participants == 0)
+        r.fail("peers",
+               "every entry is a guest (a viewer or a sender); a call needs at least one "
+               "meshcall participant (an entry with no \"role\")");
     r.finish();
     return room;
 }
@@ -118,6 +186,16 @@ int find_self(const Room& room, const std::string& name, const std::string& labe
     for (const auto& p : room.peers) names += (names.empty() ? "" : ", ") + p.name;
     throw ConfigError(label + ": --as " + name + ": no peer of that name in room \"" + room.name +
                       "\" (peers: " + names + ")");
+}
+
+int find_participant(const Room& room, const std::string& name, const std::string& label) {
+    const int i = find_self(room, name, label);
+    const PeerEntry& p = room.peers[static_cast<std::size_t>(i)];
+    if (p.role != PeerRole::participant)
+        throw ConfigError(label + ": peers[" + std::to_string(i) + "] (\"" + name + "\") is a " +
+                          role_name(p.role) + ": a guest runs stock ffmpeg/mpv, not meshcalld; " +
+                          "`meshcall invite " + label + " --as " + name + "` prints its commands");
+    return i;
 }
 
 }  // namespace meshcall

@@ -20,11 +20,23 @@ struct AudioSettings {
     int bitrate_kbps = 32;
 };
 
+// What a peer entry is (README, "Guests: stock players and senders").
+enum class PeerRole {
+    participant,  // meshcalld: sends and receives
+    viewer,       // a stock player: receives only, participant k's stream at port + k
+    sender,       // a stock ffmpeg sender: sends only (nothing is sent to it)
+};
+const char* role_name(PeerRole role);
+
 struct PeerEntry {
     std::string name;
     std::string host;  // as written in the file
     uint16_t port = 0;
     Address address;  // resolved once, at load
+    PeerRole role = PeerRole::participant;
+
+    bool sends() const { return role != PeerRole::viewer; }
+    bool receives() const { return role != PeerRole::sender; }
 };
 
 struct Room {
@@ -35,8 +47,11 @@ struct Room {
 
     // Index into peers of `name`, or -1.
     int index_of(const std::string& name) const;
-    // Upload this participant needs, in kbit/s: (N-1) x (video + audio).
-    int upload_kbps() const;
+    // Where peers[from]'s stream goes to reach peers[to] (which receives): its address, or
+    // for a viewer its port + from, so that each stock player sees exactly one stream.
+    Address destination(std::size_t to, std::size_t from) const;
+    // Upload peers[self] needs, in kbit/s: (peers that receive, but self) x (video + audio).
+    int upload_kbps(std::size_t self) const;
 };
 
 // Parses and validates a room file. Throws ConfigError ("file: field: problem").
@@ -47,5 +62,8 @@ Room parse_room(const std::string& text, const std::string& label);
 
 // The peer `name` of `room`, or ConfigError naming the file and the choices.
 int find_self(const Room& room, const std::string& name, const std::string& label);
+// Same, for meshcalld: also a ConfigError when that peer is a guest (a viewer or a sender runs
+// stock tools, which `meshcall invite` prints).
+int find_participant(const Room& room, const std::string& name, const std::string& label);
 
 }  // namespace meshcall

@@ -61,6 +61,7 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
     batch_peers_.clear();
     const int64_t now = av_gettime_relative();
     for (std::size_t i = 0; i < messages_.size(); ++i) {
+        if (!peers_[i].receives) continue;
         if (backed_off_[i].load(std::memory_order_relaxed)) {
             if (!presence || now - last_presence_us_[i] < 1'000'000) continue;
             last_presence_us_[i] = now;

@@ -27,7 +27,8 @@ struct SendCounters {
 
 struct FanoutPeer {
     std::string name;
-    Address address;
+    Address address;       // where this sender's datagrams go (Room::destination)
+    bool receives = true;  // false: a stock sender, which is sent nothing
 };
 
 class FanoutSender {

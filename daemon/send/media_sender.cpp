@@ -15,14 +15,18 @@ namespace meshcall {
 namespace {
 std::vector<FanoutPeer> others(const Room& room, int self) {
     std::vector<FanoutPeer> out;
+    const auto from = static_cast<std::size_t>(self);
     for (std::size_t i = 0; i < room.peers.size(); ++i)
-        if (static_cast<int>(i) != self) out.push_back({room.peers[i].name, room.peers[i].address});
+        if (i != from)
+            out.push_back(
+                {room.peers[i].name, room.destination(i, from), room.peers[i].receives()});
     return out;
 }
 
-SendQueueGate::Settings gate_settings(const Room& room) {
+SendQueueGate::Settings gate_settings(const Room& room, int self) {
     SendQueueGate::Settings s;
-    s.nominal_bytes_per_s = SendQueueGate::nominal_rate(room.upload_kbps());
+    s.nominal_bytes_per_s =
+        SendQueueGate::nominal_rate(room.upload_kbps(static_cast<std::size_t>(self)));
     return s;
 }
 }  // namespace
@@ -30,7 +34,7 @@ SendQueueGate::Settings gate_settings(const Room& room) {
 MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
                          LatestFrame& self_view)
     : capture_(std::move(capture)),
-      fanout_(fd, others(room, self), gate_settings(room)),
+      fanout_(fd, others(room, self), gate_settings(room, self)),
       self_view_(self_view),
       name_(room.peers[static_cast<std::size_t>(self)].name) {
     bool has_video = false, has_audio = false;

@@ -37,7 +37,7 @@ TEST_CASE("room: a minimal room gets the default video and audio settings") {
     CHECK(room.peers[1].address.family() == AF_INET);
     CHECK(room.peers[1].address.port() == 41311);
     CHECK(room.peers[1].address.to_string() == "127.0.0.1:41311");
-    CHECK(room.upload_kbps() == 2 * (1000 + 32));
+    CHECK(room.upload_kbps(0) == 2 * (1000 + 32));
 }
 
 TEST_CASE("room: explicit video and audio settings are read as written") {
@@ -50,7 +50,7 @@ TEST_CASE("room: explicit video and audio settings are read as written") {
     CHECK(room.video.fps == 25);
     CHECK(room.video.bitrate_kbps == 2500);
     CHECK(room.audio.bitrate_kbps == 64);
-    CHECK(room.upload_kbps() == 2 * (2500 + 64));
+    CHECK(room.upload_kbps(0) == 2 * (2500 + 64));
 }
 
 TEST_CASE("room: a partial video object keeps the defaults for the fields it leaves out") {
@@ -97,7 +97,7 @@ TEST_CASE("room: two and sixteen peers are both a call") {
     two["peers"].erase(2);
     const Room a = meshcall::parse_room(two.dump(), kLabel);
     CHECK(a.peers.size() == 2);
-    CHECK(a.upload_kbps() == 1032);
+    CHECK(a.upload_kbps(0) == 1032);
 
     json sixteen = good_room();
     sixteen["peers"] = json::array();
@@ -105,7 +105,7 @@ TEST_CASE("room: two and sixteen peers are both a call") {
         sixteen["peers"].push_back(peer("p" + std::to_string(i), "127.0.0.1", 42000 + i));
     const Room b = meshcall::parse_room(sixteen.dump(), kLabel);
     CHECK(b.peers.size() == 16);
-    CHECK(b.upload_kbps() == 15 * 1032);
+    CHECK(b.upload_kbps(0) == 15 * 1032);
 }
 
 TEST_CASE("room: names may use letters, digits, '-' and '_' up to 64 characters") {
@@ -211,7 +211,7 @@ TEST_CASE("room: the example room four.json loads with four peers on 127.0.0.1:4
         CHECK(room.peers[i].address.to_string() ==
               "127.0.0.1:" + std::to_string(41310 + static_cast<int>(i)));
     }
-    CHECK(room.upload_kbps() == 3096);
+    CHECK(room.upload_kbps(0) == 3096);
 }
 
 TEST_CASE("room: a file of exactly 1 MiB is still read") {

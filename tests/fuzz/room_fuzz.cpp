@@ -81,9 +81,21 @@ void check_room(const meshcall::Room& room) {
         (void)p.address.to_string();
         if (meshcall::find_self(room, p.name, kLabel) != static_cast<int>(i)) fail("find_self");
     }
-    if (room.upload_kbps() !=
-        static_cast<int>(room.peers.size() - 1) * (v.bitrate_kbps + room.audio.bitrate_kbps))
+    std::size_t receivers = 0, participants = 0;
+    for (const auto& p : room.peers) {
+        receivers += p.receives();
+        participants += p.role == meshcall::PeerRole::participant;
+    }
+    if (participants == 0) fail("a room of guests only");
+    if (room.upload_kbps(0) != static_cast<int>(receivers - room.peers[0].receives()) *
+                                   (v.bitrate_kbps + room.audio.bitrate_kbps))
         fail("upload_kbps");
+    // A viewer's port + k, for every peer k that sends to it, is nobody's address.
+    for (std::size_t i = 0; i < room.peers.size(); ++i)
+        for (std::size_t k = 0; k < room.peers.size(); ++k)
+            if (k != i && room.peers[i].role == meshcall::PeerRole::viewer && room.peers[k].sends())
+                for (const auto& other : room.peers)
+                    if (other.address == room.destination(i, k)) fail("viewer port collides");
     // A name nobody has (names are at most 64 characters).
     try {
         (void)meshcall::find_self(room, std::string(65, 'x'), kLabel);
