@@ -85,7 +85,7 @@ void check_viewer_ports(const Room& room, std::size_t v, JsonReader& r) {
                              std::to_string(viewer.port + k) + ", which is not a port");
         const Address a = room.destination(v, k);
         for (std::size_t j = 0; j < room.peers.size(); ++j)
-            if (room.peers[j].address == a)
+            if (j != v && room.peers[j].address == a)
                 r.fail(path, "a viewer receives peers[" + std::to_string(k) + "] (\"" +
                                  room.peers[k].name + "\") at port + " + std::to_string(k) + ", " +
                                  a.to_string() + ", which is already the address of peers[" +

@@ -19,11 +19,6 @@ extern "C" {
 
 namespace meshcall {
 
-namespace {
-// Back off from peers silent this long (never heard, or gone): presence once a second only.
-constexpr int64_t kBackoffAfterUs = 10'000'000;
-}  // namespace
-
 CallSession::CallSession(const CallConfig& config) : config_(config) {
     if (int rc = uv_loop_init(&loop_); rc != 0)
         throw std::runtime_error(std::string("cannot start the event loop: ") + uv_strerror(rc));
@@ -33,18 +28,20 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
         const Room& room = config_.room;
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             if (static_cast<int>(i) == config_.self) continue;
-            peers_.push_back(std::make_unique<PeerLink>(room.peers[i], room));
+            peers_.push_back(std::make_unique<PeerLink>(
+                room.peers[i], room, room.destination(i, static_cast<std::size_t>(config_.self))));
         }
         socket_ = UdpSocket::open(
             &loop_, config_.me().address,
-            [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); });
+            [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); },
+            [this](const Address& to, int) { on_unreachable(to); });
         counters_.bound = socket_->bound();
         const std::string control_path =
             config_.control_path.empty() ? control_path_for_room(room.name) : config_.control_path;
-        control_ = ControlServer::open(&loop_, control_path,
-                                       [this](const ControlRequest& r, ControlServer::ClientId from) {
-                                           return on_request(r, from);
-                                       });
+        control_ = ControlServer::open(
+            &loop_, control_path, [this](const ControlRequest& r, ControlServer::ClientId from) {
+                return on_request(r, from);
+            });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
                                                 socket_->fd(), self_view_);
@@ -54,7 +51,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
         grid_model_ = std::make_unique<GridModel>(config_, peers_, *sender_, self_view_);
         make_loop_handles();
     } catch (...) {
-        for (auto* h : {tick_timer_, leave_timer_, view_timer_, snapshot_timer_})
+        for (auto* h : {tick_timer_, backoff_timer_, leave_timer_, view_timer_, snapshot_timer_})
             if (h) h->close();
         for (auto* h : {sigint_, sigterm_})
             if (h) h->close();
@@ -79,6 +76,8 @@ CallSession::~CallSession() {
 void CallSession::make_loop_handles() {
     tick_timer_ = UvTimer::create(&loop_, "stats timer", [this] { on_tick(); });
     tick_timer_->start(1000, 1000);
+    backoff_timer_ = UvTimer::create(&loop_, "back-off timer", [this] { update_backoff(); });
+    backoff_timer_->start(250, 250);
     leave_timer_ = UvTimer::create(&loop_, "leave timer", [this] { shutdown(); });
     view_timer_ = UvTimer::create(&loop_, "grid timer", [this] { publish_grid(); });
     view_timer_->start(0, 200);
@@ -154,20 +153,38 @@ void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* fr
     ++counters_.dropped_unlisted;  // not in the room: dropped before any parsing
 }
 
+void CallSession::on_unreachable(const Address& destination) {
+    MESHCALL_ASSERT_THREAD(loop_thread_);
+    const int64_t now = av_gettime_relative();
+    for (auto& p : peers_)
+        if (p->destination() == destination) p->on_unreachable(now);
+    update_backoff();  // at once: a dead port is not sprayed for another quarter second
+}
+
+void CallSession::update_backoff() {
+    MESHCALL_ASSERT_THREAD(loop_thread_);
+    const int64_t now = av_gettime_relative();
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        const PeerLink::Backoff why = peers_[i]->backoff(now, counters_.started_us);
+        const bool back_off = why != PeerLink::Backoff::none;
+        if (back_off == sender_->peer_backed_off(i)) continue;
+        if (why == PeerLink::Backoff::silent)
+            spdlog::info("{}: silent for 10 s: sending only presence", peers_[i]->name());
+        else if (why == PeerLink::Backoff::unreachable)
+            spdlog::info("{}: {} is unreachable (ICMP): sending only presence", peers_[i]->name(),
+                         peers_[i]->destination().to_string());
+        else
+            spdlog::info("{}: sending everything again", peers_[i]->name());
+        sender_->set_peer_backed_off(i, back_off);
+        // A guest's player that just started: a clean picture now, not at the end of a cycle.
+        if (!back_off) sender_->request_refresh();
+    }
+}
+
 void CallSession::on_tick() {
     MESHCALL_ASSERT_THREAD(loop_thread_);
     const int64_t now = av_gettime_relative();
     for (auto& p : peers_) p->tick(now);
-    for (std::size_t i = 0; i < peers_.size(); ++i) {
-        const int64_t heard = std::max(peers_[i]->last_seen_us(), counters_.started_us);
-        const bool back_off = now - heard > kBackoffAfterUs;
-        if (back_off != sender_->peer_backed_off(i)) {
-            spdlog::info("{}: {}", peers_[i]->name(),
-                         back_off ? "silent for 10 s: sending only presence, once a second"
-                                  : "heard again: sending everything");
-            sender_->set_peer_backed_off(i, back_off);
-        }
-    }
     const uint64_t tx = sender_->counters().bytes.load(std::memory_order_relaxed);
     if (last_tick_us_ >= 0 && now > last_tick_us_)
         counters_.tx_kbps =
@@ -221,7 +238,8 @@ void CallSession::shutdown() {
     control_->close();
     snapshot_jobs_.close();
     mailbox_.close();
-    for (auto* t : {tick_timer_, leave_timer_, view_timer_, snapshot_timer_}) t->close();
+    for (auto* t : {tick_timer_, backoff_timer_, leave_timer_, view_timer_, snapshot_timer_})
+        t->close();
     {
         std::lock_guard lock(wake_mutex_);
         std::exchange(wake_, nullptr)->close();
@@ -270,12 +288,11 @@ void CallSession::on_commands() {
 
 std::unique_ptr<Viewer> CallSession::open_window() {
     try {
-        return std::make_unique<Viewer>(
-            grid_,
-            Viewer::Actions{[this] { post(Command::toggle_audio); },
-                            [this] { post(Command::toggle_video); },
-                            [this] { post(Command::leave); }},
-            MESHCALL_FONT);
+        return std::make_unique<Viewer>(grid_,
+                                        Viewer::Actions{[this] { post(Command::toggle_audio); },
+                                                        [this] { post(Command::toggle_video); },
+                                                        [this] { post(Command::leave); }},
+                                        MESHCALL_FONT);
     } catch (const std::exception& e) {
         spdlog::warn("{}; the call goes on without a window (--headless says so quietly)",
                      e.what());

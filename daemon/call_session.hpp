@@ -54,9 +54,9 @@ class CallSession {
     // The loop's mailbox: what other threads hand it.
     using LoopMessage = std::variant<Command, SnapshotDone>;
 
-    void make_loop_handles();  // main, before the loop thread
-    void run_loop();           // the loop thread's body
-    void start_media();        // loop thread: the send and receive threads, the socket
+    void make_loop_handles();               // main, before the loop thread
+    void run_loop();                        // the loop thread's body
+    void start_media();                     // loop thread: the send and receive threads, the socket
     std::unique_ptr<Viewer> open_window();  // main thread; nullptr when there is no display
     // Any thread (the window's keys, the snapshot service, failing threads): hands a message
     // to the loop thread.
@@ -66,6 +66,9 @@ class CallSession {
     void on_commands();
     void on_datagram(std::span<const uint8_t> bytes, const sockaddr* from);
     void on_tick();
+    void on_unreachable(const Address& destination);
+    // Backs peers off, or resumes them (PeerLink::backoff), every 250 ms and on each ICMP error.
+    void update_backoff();
     void publish_grid();
     std::optional<std::string> on_request(const ControlRequest& request,
                                           ControlServer::ClientId from);
@@ -82,8 +85,8 @@ class CallSession {
     // libuv handles: each deletes itself in its close callback.
     UdpSocket* socket_ = nullptr;
     ControlServer* control_ = nullptr;
-    UvTimer *tick_timer_ = nullptr, *leave_timer_ = nullptr, *view_timer_ = nullptr,
-            *snapshot_timer_ = nullptr;
+    UvTimer *tick_timer_ = nullptr, *backoff_timer_ = nullptr, *leave_timer_ = nullptr,
+            *view_timer_ = nullptr, *snapshot_timer_ = nullptr;
     std::mutex wake_mutex_;    // main posts while the loop may be closing the doorbell
     UvAsync* wake_ = nullptr;  // guarded by wake_mutex_ once the loop runs
     UvSignal *sigint_ = nullptr, *sigterm_ = nullptr;

@@ -15,7 +15,9 @@ GridState GridModel::build(int64_t now_us) {
     GridState g;
     g.video_w = config_.room.video.width;
     g.video_h = config_.room.video.height;
-    int here = 1;
+    // A tile for everyone who sends: participants and stock senders, not viewers (stock
+    // players have no picture; status lists them).
+    int here = 1, tiles = 1;
     std::size_t k = 0;
     for (std::size_t i = 0; i < config_.room.peers.size(); ++i) {
         if (static_cast<int>(i) == config_.self) {
@@ -23,12 +25,15 @@ GridState GridModel::build(int64_t now_us) {
             continue;
         }
         const PeerLink& p = *peers_[k];
-        g.tiles.push_back(peer_tile(p, static_cast<int>(k) == speaker, now_us));
-        here += std::string_view(p.state(now_us)) == "connected";
+        if (config_.room.peers[i].sends()) {
+            g.tiles.push_back(peer_tile(p, static_cast<int>(k) == speaker, now_us));
+            here += std::string_view(p.state(now_us)) == "connected";
+            ++tiles;
+        }
         ++k;
     }
     g.title = "meshcall \u2014 " + config_.room.name + " (" + std::to_string(here) + " of " +
-              std::to_string(config_.room.peers.size()) + " here)";
+              std::to_string(tiles) + " here)";
     return g;
 }
 

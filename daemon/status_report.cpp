@@ -54,6 +54,7 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
                            bool histogram, int64_t now) {
     nlohmann::json j = {
         {"name", p.name()},
+        {"role", role_name(p.role())},
         {"address", p.address().to_string()},
         {"state", p.state(now)},
         {"video_fps", rounded(p.video_fps(), 10)},
@@ -70,6 +71,8 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
         {"bad_datagrams", p.bad_datagrams()},
         {"rate_limited", p.rate_limited()},
         {"backed_off", sender.peer_backed_off(k)},
+        {"unreachable", p.unreachable(now)},
+        {"unreachable_errors", p.unreachable_errors()},
         {"queue_drops", p.queue_drops()},
         {"lost_packets", p.lost_packets()},
     };

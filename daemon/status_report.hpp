@@ -1,6 +1,6 @@
-// StatusReport: the control socket's status reply (README, "The control socket and the CLI"; every field is
-// listed in the README): this participant, then one object per peer. Event-loop thread only:
-// it reads the loop's counters directly and the other threads' through their atomics.
+// StatusReport: the control socket's status reply (README, "The control socket and the CLI"; every
+// field is listed in the README): this participant, then one object per peer. Event-loop thread
+// only: it reads the loop's counters directly and the other threads' through their atomics.
 #pragma once
 
 #include <cstdint>

@@ -1,5 +1,5 @@
-// ControlServer: the call's Unix control socket (README, "The control socket and the CLI"): one JSON request
-// per line, one reply per line. Event-loop thread only.
+// ControlServer: the call's Unix control socket (README, "The control socket and the CLI"): one
+// JSON request per line, one reply per line. Event-loop thread only.
 #pragma once
 
 #include <uv.h>

@@ -12,9 +12,11 @@ double bucket_rate(const Room& room) {
 }
 }  // namespace
 
-PeerLink::PeerLink(const PeerEntry& entry, const Room& room)
+PeerLink::PeerLink(const PeerEntry& entry, const Room& room, const Address& destination)
     : name_(entry.name),
+      role_(entry.role),
       address_(entry.address),
+      destination_(destination),
       receiver_(std::make_unique<PeerReceiver>(entry.name, room.video)),
       bucket_(bucket_rate(room), bucket_rate(room)) {}
 
@@ -28,6 +30,7 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
     const bool heard_again = last_seen_us_ < 0 || now_us - last_seen_us_ > kRestartAfterUs;
     const bool silent_before = last_seen_us_ >= 0 && heard_again;
     last_seen_us_ = now_us;
+    last_unreachable_us_ = -1;  // it sends from its port: that port is open now
     if (!is_ts_datagram(bytes)) {
         ++bad_datagrams_;
         return heard_again;
@@ -48,6 +51,18 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
     // Stamped with its arrival: the receiver drops what waited too long (StaleBacklog).
     receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}, now_us});
     return heard_again;
+}
+
+void PeerLink::on_unreachable(int64_t now_us) {
+    ++unreachable_errors_;
+    last_unreachable_us_ = now_us;
+}
+
+PeerLink::Backoff PeerLink::backoff(int64_t now_us, int64_t since_us) const {
+    if (unreachable(now_us)) return Backoff::unreachable;
+    if (role_ != PeerRole::participant) return Backoff::none;
+    return now_us - std::max(last_seen_us_, since_us) > kBackoffAfterUs ? Backoff::silent
+                                                                        : Backoff::none;
 }
 
 void PeerLink::tick(int64_t now_us) {

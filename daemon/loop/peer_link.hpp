@@ -20,8 +20,18 @@ class PeerLink {
     // presence every 500 ms and video at its frame rate, so 2.5 s is still unambiguous.
     static constexpr int64_t kAbsentAfterUs = 2'500'000;
     static constexpr int64_t kRestartAfterUs = 1'000'000;  // silence, then data: a new stream
+    // A full participant silent this long (never heard, or gone) is backed off.
+    static constexpr int64_t kBackoffAfterUs = 10'000'000;
+    // "Unreachable" lasts this long after the last ICMP error about the peer. A backed-off
+    // peer still gets presence twice a second, so a gone peer answers within 1.2 s even where
+    // routers limit ICMP to one a second; a guest's player that has started stops answering.
+    static constexpr int64_t kUnreachableForUs = 1'200'000;
 
-    PeerLink(const PeerEntry& entry, const Room& room);
+    // Why the send path sends a peer only presence.
+    enum class Backoff { none, silent, unreachable };
+
+    // `destination`: where our datagrams to it go (Room::destination).
+    PeerLink(const PeerEntry& entry, const Room& room, const Address& destination);
 
     // A datagram from this peer's address, at monotonic time `now_us` (av_gettime_relative: the
     // receiver judges the datagram's age on that clock). Returns true when the peer is heard
@@ -29,6 +39,16 @@ class PeerLink {
     bool on_datagram(std::span<const uint8_t> bytes, int64_t now_us);
     // Once a second: turns counters into rates.
     void tick(int64_t now_us);
+    // The network said our datagrams to destination() cannot be delivered (ICMP).
+    void on_unreachable(int64_t now_us);
+
+    bool unreachable(int64_t now_us) const {
+        return last_unreachable_us_ >= 0 && now_us - last_unreachable_us_ < kUnreachableForUs;
+    }
+    // Whether to back it off now: unreachable (any role), or a full participant silent for
+    // 10 s since `since_us` (the call's start) or its last datagram. A viewer (a stock player,
+    // which never sends) is never backed off for silence; a stock sender is sent nothing.
+    Backoff backoff(int64_t now_us, int64_t since_us) const;
 
     bool connected(int64_t now_us) const {
         return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs;
@@ -43,7 +63,10 @@ class PeerLink {
     bool is_meshcall() const { return is_meshcall_; }
 
     const std::string& name() const { return name_; }
+    PeerRole role() const { return role_; }
     const Address& address() const { return address_; }
+    const Address& destination() const { return destination_; }
+    uint64_t unreachable_errors() const { return unreachable_errors_; }
     PeerReceiver& receiver() { return *receiver_; }
     const PeerReceiver& receiver() const { return *receiver_; }
 
@@ -60,14 +83,16 @@ class PeerLink {
 
   private:
     std::string name_;
-    Address address_;
+    PeerRole role_;
+    Address address_, destination_;
     std::unique_ptr<PeerReceiver> receiver_;
     ContinuityTracker cc_;
     uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0, rate_limited_ = 0;
     // A flood from this (listed, maybe spoofed) address cannot starve the others or grow
     // memory: four times the room's bitrate, each datagram costing at least 200 bytes.
     TokenBucket bucket_;
-    int64_t last_seen_us_ = -1;
+    int64_t last_seen_us_ = -1, last_unreachable_us_ = -1;
+    uint64_t unreachable_errors_ = 0;
     bool audio_muted_ = false, video_muted_ = false, left_ = false, is_meshcall_ = false;
     // For the per-second rates.
     int64_t last_tick_us_ = -1;

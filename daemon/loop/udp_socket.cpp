@@ -1,6 +1,11 @@
 // UdpSocket: libuv UDP handle with recvmmsg, bound to our room address.
 #include "daemon/loop/udp_socket.hpp"
 
+#include <linux/errqueue.h>
+#include <netinet/in.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include "daemon/loop/loop_failure.hpp"
@@ -41,6 +46,26 @@ void set_buffer(uv_handle_t* h, int (*size_fn)(uv_handle_t*, int*), int bytes, c
         spdlog::debug("UDP {} buffer: {} KiB", which, granted / 2 / 1024);
 }
 
+// Asks the kernel to queue ICMP errors about our datagrams (with the address each was sent to),
+// so that a peer whose port is closed can be backed off. Without it, an unconnected UDP socket
+// never hears of them.
+void enable_errors(int fd, int family) {
+    const int on = 1;
+    const int rc = family == AF_INET6 ? setsockopt(fd, SOL_IPV6, IPV6_RECVERR, &on, sizeof on)
+                                      : setsockopt(fd, SOL_IP, IP_RECVERR, &on, sizeof on);
+    if (rc != 0)
+        spdlog::warn(
+            "cannot ask for ICMP errors on the UDP socket ({}): a peer that is gone is "
+            "backed off only after 10 s of silence",
+            std::strerror(errno));
+}
+
+bool is_unreachable(const sock_extended_err& e) {
+    const bool icmp = e.ee_origin == SO_EE_ORIGIN_ICMP || e.ee_origin == SO_EE_ORIGIN_ICMP6;
+    return icmp &&
+           (e.ee_errno == ECONNREFUSED || e.ee_errno == EHOSTUNREACH || e.ee_errno == ENETUNREACH);
+}
+
 Address wildcard_like(const Address& a) {
     Address w = a;
     if (a.family() == AF_INET) {
@@ -52,13 +77,16 @@ Address wildcard_like(const Address& a) {
 }
 }  // namespace
 
-UdpSocket::UdpSocket(OnDatagram on_datagram)
-    : on_datagram_(std::move(on_datagram)), buffer_(kRecvSlots * kRecvSlot) {
+UdpSocket::UdpSocket(OnDatagram on_datagram, OnUnreachable on_unreachable)
+    : on_datagram_(std::move(on_datagram)),
+      on_unreachable_(std::move(on_unreachable)),
+      buffer_(kRecvSlots * kRecvSlot) {
     handle_.data = this;
 }
 
-UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram) {
-    auto* s = new UdpSocket(std::move(on_datagram));
+UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram,
+                           OnUnreachable on_unreachable) {
+    auto* s = new UdpSocket(std::move(on_datagram), std::move(on_unreachable));
     int rc = uv_udp_init_ex(loop, &s->handle_,
                             static_cast<unsigned>(address.family()) | UV_UDP_RECVMMSG);
     if (rc != 0) {
@@ -82,6 +110,7 @@ UdpSocket* UdpSocket::open(uv_loop_t* loop, const Address& address, OnDatagram o
     auto* h = reinterpret_cast<uv_handle_t*>(&s->handle_);
     set_buffer(h, uv_recv_buffer_size, kRecvBuffer, "receive", "net.core.rmem_max");
     set_buffer(h, uv_send_buffer_size, kSendBuffer, "send", "net.core.wmem_max");
+    enable_errors(s->fd(), address.family());
     return s;
 }
 
@@ -110,13 +139,47 @@ void UdpSocket::on_alloc(uv_handle_t* h, size_t, uv_buf_t* buf) {
 
 void UdpSocket::on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
                         unsigned flags) {
-    if (flags & UV_UDP_MMSG_FREE) return;      // the end of a recvmmsg batch; our buffer is reused
-    if (nread < 0 || addr == nullptr) return;  // nothing more to read now, or a socket error
+    if (flags & UV_UDP_MMSG_FREE) return;  // the end of a recvmmsg batch; our buffer is reused
     auto* self = static_cast<UdpSocket*>(h->data);
+    if (nread < 0 || addr == nullptr) {
+        // Nothing more to read now, or a socket error (an ICMP error reported once through the
+        // socket: its details wait in the error queue). libuv's epoll wakes us for the error
+        // queue too and calls this with nothing read: empty it, or the loop would spin.
+        guarded(h->loop, "UDP error queue", [&] { self->drain_errors(); });
+        return;
+    }
     guarded(h->loop, "UDP receive", [&] {
         self->on_datagram_(
             {reinterpret_cast<const uint8_t*>(buf->base), static_cast<size_t>(nread)}, addr);
     });
+}
+
+void UdpSocket::drain_errors() {
+    const int fd = this->fd();
+    for (int i = 0; i < 64; ++i) {  // bounded: the next wake-up reads the rest
+        sockaddr_storage to{};
+        char control[512];
+        char data[64];
+        iovec iov{data, sizeof data};
+        msghdr m{};
+        m.msg_name = &to;
+        m.msg_namelen = sizeof to;
+        m.msg_iov = &iov;
+        m.msg_iovlen = 1;
+        m.msg_control = control;
+        m.msg_controllen = sizeof control;
+        if (recvmsg(fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT) < 0) return;  // empty (EAGAIN)
+        for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+            const bool v4 = c->cmsg_level == SOL_IP && c->cmsg_type == IP_RECVERR;
+            const bool v6 = c->cmsg_level == SOL_IPV6 && c->cmsg_type == IPV6_RECVERR;
+            if (!v4 && !v6) continue;
+            sock_extended_err e;
+            std::memcpy(&e, CMSG_DATA(c), sizeof e);
+            if (is_unreachable(e) && m.msg_namelen > 0 && on_unreachable_)
+                on_unreachable_(Address::from_sockaddr(reinterpret_cast<const sockaddr*>(&to)),
+                                static_cast<int>(e.ee_errno));
+        }
+    }
 }
 
 void UdpSocket::on_closed(uv_handle_t* h) {

@@ -19,11 +19,16 @@ class UdpSocket {
   public:
     // Called for each datagram received (payload may be empty).
     using OnDatagram = std::function<void(std::span<const uint8_t>, const sockaddr*)>;
+    // Called when the network says a destination cannot be reached (ICMP port, host or net
+    // unreachable, read from the socket's error queue: IP_RECVERR): the address a datagram of
+    // ours was sent to, and the error (ECONNREFUSED for "port unreachable").
+    using OnUnreachable = std::function<void(const Address& destination, int error)>;
 
     // Creates and binds the socket; throws std::runtime_error with a user-facing message.
     // If `address` is not local to this machine (a public address behind NAT), binds the
     // wildcard address of the same family and port instead.
-    static UdpSocket* open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram);
+    static UdpSocket* open(uv_loop_t* loop, const Address& address, OnDatagram on_datagram,
+                           OnUnreachable on_unreachable = {});
 
     // Starts receiving (recvmmsg batches where libuv offers them); throws if libuv cannot.
     void start();
@@ -34,8 +39,10 @@ class UdpSocket {
     const Address& bound() const { return bound_; }
 
   private:
-    UdpSocket(OnDatagram on_datagram);
+    UdpSocket(OnDatagram on_datagram, OnUnreachable on_unreachable);
     ~UdpSocket() = default;
+    // Reads the socket's error queue empty (it would otherwise keep the socket readable).
+    void drain_errors();
     static void on_alloc(uv_handle_t* h, size_t suggested, uv_buf_t* buf);
     static void on_recv(uv_udp_t* h, ssize_t nread, const uv_buf_t* buf, const sockaddr* addr,
                         unsigned flags);
@@ -43,6 +50,7 @@ class UdpSocket {
 
     uv_udp_t handle_{};
     OnDatagram on_datagram_;
+    OnUnreachable on_unreachable_;
     std::vector<char> buffer_;  // one receive buffer, reused: each datagram is copied out at once
     Address bound_;
 };

@@ -35,7 +35,6 @@ FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate:
       messages_(peers_.size()),
       backed_off_(std::make_unique<std::atomic<bool>[]>(peers_.size())),
       peer_errors_(std::make_unique<std::atomic<uint64_t>[]>(peers_.size())),
-      last_presence_us_(peers_.size(), 0),
       episodes_(peers_.size()),
       gate_(gate, std::move(queued), av_gettime_relative,
             [](const std::string& line) { spdlog::warn("{}", line); }) {
@@ -62,21 +61,25 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
     const int64_t now = av_gettime_relative();
     for (std::size_t i = 0; i < messages_.size(); ++i) {
         if (!peers_[i].receives) continue;
-        if (backed_off_[i].load(std::memory_order_relaxed)) {
-            if (!presence || now - last_presence_us_[i] < 1'000'000) continue;
-            last_presence_us_[i] = now;
-        }
+        if (!presence && backed_off_[i].load(std::memory_order_relaxed)) continue;
         batch_.push_back(messages_[i]);
         batch_peers_.push_back(i);
     }
     batch_failed_.assign(batch_.size(), false);
     std::size_t next = 0;
+    bool retried = false;
     while (next < batch_.size()) {
         int n = sendmmsg(fd_, batch_.data() + next, static_cast<unsigned>(batch_.size() - next),
                          MSG_DONTWAIT);
         if (n < 0) {
             const int err = errno;
             if (err == EINTR) continue;
+            if (!retried && err != EAGAIN && err != EWOULDBLOCK) {
+                // With IP_RECVERR the socket reports an ICMP error once, on whatever call comes
+                // next: maybe this send, about another peer. A real refusal repeats.
+                retried = true;
+                continue;
+            }
             if (err == EAGAIN || err == EWOULDBLOCK) {
                 // The socket buffer is full: the upload is saturated (the gate's business,
                 // not a peer's); the rest of this datagram's copies are dropped.
@@ -89,8 +92,10 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
             batch_failed_[next] = true;
             on_peer_error(batch_peers_[next], err, now);
             ++next;
+            retried = false;
             continue;
         }
+        retried = false;
         counters_.datagrams.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
         next += static_cast<std::size_t>(n);
     }

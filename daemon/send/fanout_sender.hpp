@@ -43,12 +43,13 @@ class FanoutSender {
     // counted and logged (once when it starts, once a minute while it lasts, once when it
     // ends); the others still get it. Never blocks. A media datagram is dropped when the
     // socket's queue is over the gate's hard limit, or when the socket buffer is full; a
-    // `presence` datagram never by the gate. A backed-off peer gets only presence datagrams,
-    // at most one a second.
+    // `presence` datagram never by the gate. A backed-off peer gets only presence datagrams
+    // (two a second). A peer that receives nothing (a stock sender) is skipped.
     void send(std::span<const uint8_t> datagram, bool presence = false);
 
-    // Any thread: a peer silent for a while is backed off (RFC 8083's media timeout, in
-    // spirit: no spraying a dead address at full rate); heard again, it gets everything.
+    // Any thread: a peer silent for a while, or whose address answers "unreachable", is backed
+    // off (RFC 8083's media timeout, in spirit: no spraying a dead address at full rate);
+    // heard again, or reachable again, it gets everything.
     void set_backed_off(std::size_t peer, bool backed_off);
     bool backed_off(std::size_t peer) const {
         return backed_off_[peer].load(std::memory_order_relaxed);
@@ -81,7 +82,6 @@ class FanoutSender {
     std::vector<bool> batch_failed_;
     std::unique_ptr<std::atomic<bool>[]> backed_off_;
     std::unique_ptr<std::atomic<uint64_t>[]> peer_errors_;
-    std::vector<int64_t> last_presence_us_;  // per backed-off peer
     std::vector<ErrorEpisode> episodes_;
     iovec iov_{};
     SendCounters counters_;

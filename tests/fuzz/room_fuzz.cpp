@@ -94,8 +94,9 @@ void check_room(const meshcall::Room& room) {
     for (std::size_t i = 0; i < room.peers.size(); ++i)
         for (std::size_t k = 0; k < room.peers.size(); ++k)
             if (k != i && room.peers[i].role == meshcall::PeerRole::viewer && room.peers[k].sends())
-                for (const auto& other : room.peers)
-                    if (other.address == room.destination(i, k)) fail("viewer port collides");
+                for (std::size_t j = 0; j < room.peers.size(); ++j)
+                    if (j != i && room.peers[j].address == room.destination(i, k))
+                        fail("viewer port collides");
     // A name nobody has (names are at most 64 characters).
     try {
         (void)meshcall::find_self(room, std::string(65, 'x'), kLabel);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstring>
+#include <stdexcept>
 
 #include "client/control_client.hpp"
 
@@ -25,8 +26,10 @@ TestRoom write_room(const TempDir& dir, const std::string& file, const std::stri
     room.path = dir.file(file);
     room.peers = peers;
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& p : peers)
+    for (const auto& p : peers) {
         list.push_back({{"name", p.name}, {"host", "127.0.0.1"}, {"port", p.port}});
+        if (!p.role.empty()) list.back()["role"] = p.role;
+    }
     nlohmann::json j = {
         {"room", room_name},
         {"video",
@@ -42,6 +45,22 @@ TestRoom make_room(const TempDir& dir, const std::string& room_name,
     std::vector<TestPeer> peers;
     for (const auto& n : names) peers.push_back({n, free_udp_port()});
     return write_room(dir, room_name + ".json", room_name, peers, width, height, bitrate_kbps);
+}
+
+TestPeer free_viewer(const std::string& name, int ports, const std::vector<TestPeer>& others) {
+    for (int attempt = 0; attempt < 100; ++attempt) {
+        const int base = free_udp_port();
+        bool all_free = base + ports <= 65536;
+        for (const auto& o : others)
+            all_free = all_free && (o.port < base || o.port >= base + ports);
+        for (int k = 1; k < ports && all_free; ++k) {
+            const int fd = bound_udp(base + k);
+            all_free = fd >= 0;
+            if (fd >= 0) close(fd);
+        }
+        if (all_free) return {name, base, "viewer"};
+    }
+    throw std::runtime_error("no run of " + std::to_string(ports) + " free UDP ports");
 }
 
 std::string stock_sender_url(const TestRoom& room, const std::string& to, const std::string& from) {

@@ -16,7 +16,12 @@ namespace meshcall::test {
 struct TestPeer {
     std::string name;
     int port = 0;
+    std::string role = {};  // "viewer", "sender", or empty: a participant
 };
+
+// A viewer entry whose `ports` ports (port + k, one per peer that sends to it) are all free
+// and none of `others`' ports.
+TestPeer free_viewer(const std::string& name, int ports, const std::vector<TestPeer>& others);
 
 // A room file with `names` on 127.0.0.1 at free ports, written into `dir`.
 // Small pictures keep a many-party call cheap on a 2-core machine.
