@@ -4,6 +4,7 @@
 #include "client/check.hpp"
 #include "client/commands.hpp"
 #include "client/demo.hpp"
+#include "client/invite.hpp"
 #include "client/join.hpp"
 #include "config/call_args.hpp"
 #include "protocol/exit_codes.hpp"
@@ -52,6 +53,19 @@ int main(int argc, char** argv) {
     add_target(leave);
     auto* list = app.add_subcommand("list", "List the calls running as you");
 
+    std::string invite_room, invite_as;
+    bool invite_json = false;
+    auto* invite = app.add_subcommand(
+        "invite",
+        "Print a guest's stock commands: for a \"viewer\" ffplay/mpv per peer and a one-window "
+        "ffmpeg grid, for a \"sender\" an ffmpeg camera+microphone sender per platform "
+        "(docs/guests.md)");
+    invite->add_option("ROOM", invite_room, "The room file (JSON)")->required();
+    invite
+        ->add_option("--as", invite_as, "The guest: a peer with \"role\": \"viewer\" or \"sender\"")
+        ->required();
+    invite->add_flag("--json", invite_json, "Print the commands as argv arrays (JSON)");
+
     int demo_peers = 4;
     double demo_seconds = 10;
     auto* demo = app.add_subcommand("demo", "An N-party call on this machine with test sources");
@@ -73,6 +87,7 @@ int main(int argc, char** argv) {
     if (*unmute) return run_mute(target, what, false);
     if (*leave) return run_leave(target);
     if (*list) return run_list();
+    if (*invite) return run_invite(invite_room, invite_as, invite_json);
     if (*demo) return run_demo(demo_peers, demo_seconds);
     return kExitUsage;
 }
