@@ -20,8 +20,18 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
             if (profile.name && room.index_of(*profile.name) >= 0) as = *profile.name;
         }
         const int self = as.empty() ? -1 : find_self(room, as, label);
-        std::printf("%s: room \"%s\", %zu participants\n", label.c_str(), room.name.c_str(),
-                    room.peers.size());
+        std::size_t viewers = 0, senders = 0;
+        for (const auto& p : room.peers) {
+            viewers += p.role == PeerRole::viewer;
+            senders += p.role == PeerRole::sender;
+        }
+        std::string guests;
+        if (viewers)
+            guests += ", " + std::to_string(viewers) + " viewer" + (viewers > 1 ? "s" : "");
+        if (senders)
+            guests += ", " + std::to_string(senders) + " stock sender" + (senders > 1 ? "s" : "");
+        std::printf("%s: room \"%s\", %zu participants%s\n", label.c_str(), room.name.c_str(),
+                    room.peers.size() - viewers - senders, guests.c_str());
         std::printf("  video %dx%d @ %d fps, %d kbit/s; audio Opus %d kbit/s\n", room.video.width,
                     room.video.height, room.video.fps, room.video.bitrate_kbps,
                     room.audio.bitrate_kbps);

@@ -193,3 +193,23 @@ TEST_CASE("check: no room argument is a usage error (exit 2)") {
     const RunResult none = meshcall_in(home, {});
     check_clean_failure(none);
 }
+
+TEST_CASE("check: a room with guests counts them and lists each viewer's port + k") {
+    TempDir dir;
+    dir.write("guests.json", R"({"room": "guests", "peers": [
+        {"name": "alice", "host": "127.0.0.1", "port": 41310},
+        {"name": "tv", "host": "127.0.0.1", "port": 41320, "role": "viewer"},
+        {"name": "bob", "host": "127.0.0.1", "port": 41311},
+        {"name": "cam", "host": "127.0.0.1", "port": 41312, "role": "sender"}]})");
+    const auto r = meshcall_in(dir, {"check", dir.file("guests.json"), "--as", "alice"});
+    INFO(r.out, r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "2 participants, 1 viewer, 1 stock sender"));
+    CHECK(contains(r.out,
+                   "viewer: peers[k]'s stream at port + k (alice 41320, bob 41322, cam 41323)"));
+    CHECK(contains(r.out, "sender: sends only"));
+    // alice sends to bob and tv, not to the stock sender.
+    CHECK(contains(r.out, "you send to 2 peers, upload 2064 kbit/s"));
+    const auto tv = meshcall_in(dir, {"check", dir.file("guests.json"), "--as", "tv"});
+    CHECK(contains(tv.out, "meshcall invite"));
+}
