@@ -21,31 +21,36 @@ std::vector<std::size_t> senders_to(const Room& room, std::size_t viewer) {
     return out;
 }
 
-GuestCommand ffplay_command(const Room& room, std::size_t viewer, std::size_t k,
-                            const StockPlayerFlags& f) {
+// `player` watching peers[k] at the viewer's port for it; `argv` up to the title and URL.
+GuestCommand player_command(const Room& room, std::size_t viewer, std::size_t k,
+                            const std::string& player, std::vector<std::string> argv) {
     GuestCommand c;
-    c.what = "ffplay";
+    c.what = player;
     c.peer = room.peers[k].name;
     c.port = room.destination(viewer, k).port();
-    c.comment = c.peer + " with ffplay (port " + std::to_string(c.port) + ")";
-    c.argv = {"ffplay", "-hide_banner"};
-    append(c.argv, f.lavf_input);
-    append(c.argv, f.ffplay);
-    append(c.argv, {"-window_title", c.peer, stock_player_url(room, viewer, k)});
+    c.comment = c.peer + " with " + player + " (port " + std::to_string(c.port) + ")";
+    c.argv = std::move(argv);
+    if (player == "ffplay")
+        append(c.argv, {"-window_title", c.peer});
+    else
+        c.argv.push_back("--title=" + c.peer);
+    c.argv.push_back(stock_player_url(room, viewer, k));
     return c;
+}
+
+GuestCommand ffplay_command(const Room& room, std::size_t viewer, std::size_t k,
+                            const StockPlayerFlags& f) {
+    std::vector<std::string> argv = {"ffplay", "-hide_banner"};
+    append(argv, f.lavf_input);
+    append(argv, f.ffplay);
+    return player_command(room, viewer, k, "ffplay", std::move(argv));
 }
 
 GuestCommand mpv_command(const Room& room, std::size_t viewer, std::size_t k,
                          const StockPlayerFlags& f) {
-    GuestCommand c;
-    c.what = "mpv";
-    c.peer = room.peers[k].name;
-    c.port = room.destination(viewer, k).port();
-    c.comment = c.peer + " with mpv (port " + std::to_string(c.port) + ")";
-    c.argv = {"mpv"};
-    append(c.argv, f.mpv);
-    append(c.argv, {"--title=" + c.peer, stock_player_url(room, viewer, k)});
-    return c;
+    std::vector<std::string> argv = {"mpv"};
+    append(argv, f.mpv);
+    return player_command(room, viewer, k, "mpv", std::move(argv));
 }
 
 // One even dimension, half the room's (at least 16).
