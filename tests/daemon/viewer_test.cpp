@@ -4,9 +4,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <thread>
 
+#include "tests/support/guest_room.hpp"
 #include "tests/support/stock_player.hpp"
 #include "tests/support/test_room.hpp"
 
@@ -91,12 +93,27 @@ TEST_CASE(
     peers.push_back(free_viewer("tv", 4, peers));
     const TestRoom room = write_room(dir, "watch4.json", "watch4", peers, 160, 120, 200);
     const int tv = room.port_of("tv");
-    // One stock player per participant, each on its own port, started before the call so
-    // that every frame sent can be counted.
+    // One stock player per participant, each on its own port, as `meshcall invite` prints them
+    // (ffplay's, run as ffmpeg for want of a window), started before the call so that every
+    // frame sent can be counted.
+    const RunResult invite = run({MESHCALL_BIN, "invite", room.path, "--as", "tv", "--json"});
+    REQUIRE(invite.status == 0);
+    std::vector<std::vector<std::string>> argvs;
+    const auto commands = nlohmann::json::parse(invite.out)["commands"];
+    for (const auto& c : commands)
+        if (c["what"] == "ffplay")
+            argvs.push_back(ffplay_as_ffmpeg(c["argv"], "&timeout=5000000",
+                                             {"-nostats", "-loglevel", "info", "-map", "0:v",
+                                              "-fps_mode", "passthrough", "-f", "null", "-"}));
+    REQUIRE(argvs.size() == 4);
+    for (int k = 0; k < 4; ++k) {  // the port rule: peers[k] at tv's port + k
+        const auto i = std::find(argvs[k].begin(), argvs[k].end(), "-i");
+        REQUIRE(i + 1 < argvs[k].end());
+        CHECK(i[1].find(":" + std::to_string(tv + k) + "?") != std::string::npos);
+    }
     std::vector<RunResult> results(4);
     std::vector<std::thread> players;
-    for (int k = 0; k < 4; ++k)
-        players.emplace_back([&, k] { results[k] = run(stock_watcher(tv + k), 120s); });
+    for (int k = 0; k < 4; ++k) players.emplace_back([&, k] { results[k] = run(argvs[k], 120s); });
     REQUIRE(wait_until(
         [&] {
             for (int k = 0; k < 4; ++k)

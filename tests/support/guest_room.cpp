@@ -54,6 +54,26 @@ std::vector<std::string> replace_input(std::vector<std::string> argv, const std:
     return argv;
 }
 
+std::vector<std::string> ffplay_as_ffmpeg(const std::vector<std::string>& ffplay_argv,
+                                          const std::string& url_options,
+                                          const std::vector<std::string>& output) {
+    REQUIRE(ffplay_argv.size() > 2);
+    REQUIRE(ffplay_argv.front() == "ffplay");
+    std::vector<std::string> argv = {"ffmpeg", "-nostdin"};
+    for (std::size_t i = 1; i + 1 < ffplay_argv.size(); ++i) {
+        const std::string& a = ffplay_argv[i];
+        if (a == "-framedrop") continue;
+        if (a == "-sync" || a == "-window_title") {
+            ++i;  // and its value
+            continue;
+        }
+        argv.push_back(a);
+    }
+    argv.insert(argv.end(), {"-i", ffplay_argv.back() + url_options});
+    argv.insert(argv.end(), output.begin(), output.end());
+    return argv;
+}
+
 std::vector<std::string> replace_output(std::vector<std::string> argv,
                                         const std::vector<std::string>& output) {
     REQUIRE(argv.size() > 3);

@@ -25,6 +25,14 @@ TestRoom make_guest_room(const TempDir& dir, const std::string& room_name,
 std::vector<std::string> replace_input(std::vector<std::string> argv, const std::string& device,
                                        const std::vector<std::string>& input);
 
+// A viewer's ffplay command (from `meshcall invite --json`) as a stock ffmpeg with the same
+// input flags and URL, which a test can run without a window: ffplay's own options (-framedrop,
+// -sync, -window_title) dropped, `url_options` ("&timeout=...") added to the URL, the decoded
+// stream going to `output`.
+std::vector<std::string> ffplay_as_ffmpeg(const std::vector<std::string>& ffplay_argv,
+                                          const std::string& url_options,
+                                          const std::vector<std::string>& output);
+
 // argv with its output (the last three arguments: -f FORMAT -) replaced by `output`.
 std::vector<std::string> replace_output(std::vector<std::string> argv,
                                         const std::vector<std::string>& output);
