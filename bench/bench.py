@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import platform
+import random
 import re
 import shutil
 import signal
@@ -20,8 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (Control, CpuWindow, FrameCounter, NetCut, ProbeReader, Procs, die_with_parent, hist_delta,
-                     hist_summary, lat_summary_ms, log, machine_busy_seconds, percentile, wait_exit, wait_until)
+from harness import (Control, CpuWindow, FrameCounter, LineTimes, NetCut, ProbeReader, Procs, ViewerKeepalive,
+                     die_with_parent, first_output, hist_delta, hist_summary, lat_summary_ms, log,
+                     machine_busy_seconds, percentile, udp_port_bound, wait_exit, wait_until)
 from report import missing_figures, report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +32,16 @@ PORT_SHIFT = 2000           # bench rooms = the example rooms on other ports (te
 STOCK_PORT = 44000          # stock receivers listen on 127.0.0.1:STOCK_PORT+k
 PAIR_PORT = 43380           # the 1 -> 1 room: sender, receiver, probe
 CUT_SECONDS = 2.0
+VIEWER_PORT = 43370         # the viewer room: the guest (a stock player) 43370, alice 43360, bob 43361
+
+# A stock player's input options for watching a meshcall participant (ffplay and `ffmpeg -i`
+# alike; docs/benchmarks.md, "Stock player's first picture"): the fastest first picture joining a
+# running call, with no probed packets held back (low latency after it). `meshcall invite` is to
+# print these; the bench will read them from `meshcall invite --json` once that exists.
+INVITE_PLAYER_FLAGS = ["-f", "mpegts", "-probesize", "32", "-analyzeduration", "0", "-fflags", "nobuffer",
+                       "-flags", "low_delay"]
+# The seed's documented command (README before issue 11): `ffplay -fflags nobuffer 'udp://…'`.
+SEED_PLAYER_FLAGS = ["-fflags", "nobuffer"]
 
 # ---------------------------------------------------------------- the bench
 
@@ -512,6 +524,99 @@ class Bench:
         out["method"] = "pixel code, ffmpeg receiver -> rawvideo pipe (-threads 1) -> probe"
         return out
 
+    # -- a stock player joining as a viewer
+
+    def viewer_room(self):
+        """alice and bob (meshcalld) and a viewer entry, listed first: it receives peers[k] at
+        port + k (alice at VIEWER_PORT + 1), and its own address sends the keepalive."""
+        doc = {"room": "bench-viewer", "video": self.rooms[self.ns[-1]]["doc"]["video"],
+               "audio": self.rooms[self.ns[-1]]["doc"]["audio"],
+               "peers": [{"name": "guest", "host": "127.0.0.1", "port": VIEWER_PORT, "role": "viewer"},
+                         {"name": "alice", "host": "127.0.0.1", "port": VIEWER_PORT - 10},
+                         {"name": "bob", "host": "127.0.0.1", "port": VIEWER_PORT - 9}]}
+        path = self.work / "room-viewer.json"
+        path.write_text(json.dumps(doc, indent=1))
+        return {"path": path, "doc": doc, "peers": doc["peers"]}
+
+    def player_join(self, flags, tag, i, hello=None, deadline_s=25.0):
+        """One stock player (ffmpeg with the player's input options, writing raw pictures to a
+        pipe) starts watching alice: seconds from its start to the end of its probing (the input
+        dump, printed once avformat_find_stream_info returns) and to its first decoded picture.
+        With `hello` (the keepalive, paused for over 1 s): once the player's socket is up, one
+        datagram from the viewer's address, which meshcalld answers with an IDR."""
+        port = VIEWER_PORT + 1
+        url = f"udp://127.0.0.1:{port}?localaddr=127.0.0.1&timeout=10000000"
+        t0 = time.monotonic()
+        p = self.procs.start(f"{tag}-{i}", ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info", *flags,
+                                            "-i", url, "-map", "0:v:0?", "-c:v", "rawvideo", "-threads", "1",
+                                            "-pix_fmt", "yuv420p", "-f", "rawvideo", "-"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        lines = LineTimes(p.stderr, self.work / f"{tag}-{i}.log", ["Input #0"])
+        t_hello = None
+        if hello and wait_until("the player's socket", 5, lambda: udp_port_bound(port), every=0.005):
+            hello.hello(("127.0.0.1", VIEWER_PORT - 10))
+            t_hello = time.monotonic()
+        t = first_output(p, deadline_s)
+        p.stdout.close()  # first: a player blocked writing to a full pipe then ends at once
+        self.procs.stop([p])
+        lines.join()
+        text = (self.work / f"{tag}-{i}.log").read_text(errors="replace")
+        t_probe = lines.times.get("Input #0")
+        return {"first_s": None if t is None else t - t0,
+                "probed_s": None if t_probe is None else t_probe - t0,
+                "after_probe_s": None if t is None or t_probe is None else t - t_probe,
+                "hello_s": None if t_hello is None else t_hello - t0,
+                "audio_found": "Audio: opus" in text,
+                "size_unknown_after_probe": "unspecified size" in text,
+                "decode_errors": text.count("Error while decoding")}
+
+    def stock_first_picture(self):
+        """A call runs (alice and bob, real meshcalld); a stock player joins it as the viewer,
+        at a random phase of the 1 s refresh cycle, again and again: its first picture with the
+        seed's options and with INVITE_PLAYER_FLAGS, joins interleaved so that both see the same
+        machine. A keepalive from the viewer's address stands in for a daemon that does not back
+        off from a silent viewer (harness.ViewerKeepalive)."""
+        room = self.viewer_room()
+        guest = room["peers"][0]
+        keep = ViewerKeepalive((guest["host"], guest["port"]), [(p["host"], p["port"]) for p in room["peers"][1:]])
+        try:
+            time.sleep(0.3)
+            for i in (1, 2):
+                self.start_meshcalld(room, i, "viewer")
+            time.sleep(2.0)
+            runs = {"invite": (INVITE_PLAYER_FLAGS, 3 if self.quick else 7),
+                    "seed": (SEED_PLAYER_FLAGS, 1 if self.quick else 5),
+                    "invite_idr": (INVITE_PLAYER_FLAGS, 0 if self.quick else 5)}
+            joins = {k: [] for k in runs}
+            rng = random.Random(11)
+            for i in range(max(n for _, n in runs.values())):
+                for key, (flags, n) in runs.items():
+                    if i >= n:
+                        continue
+                    idr = key == "invite_idr"
+                    if idr:
+                        keep.pause()
+                        time.sleep(1.3)  # silent for over 1 s: the hello is a joiner's
+                    time.sleep(0.2 + rng.random())  # a random phase of the refresh cycle
+                    joins[key].append(self.player_join(flags, f"viewer-{key}", i, hello=keep if idr else None))
+                    keep.resume()
+        finally:
+            keep.stop()
+        out = {}
+        for key, (flags, _) in runs.items():
+            if not joins[key]:
+                continue
+            j = joins[key]
+            firsts = [x["first_s"] for x in j if x["first_s"] is not None]
+            med = lambda k: (lambda v: statistics.median(v) if v else None)([x[k] for x in j if x[k] is not None])
+            out[key] = {"flags": flags, "joins": j, "median_s": statistics.median(firsts) if firsts else None,
+                        "max_s": max(firsts) if len(firsts) == len(j) else None,
+                        "probed_median_s": med("probed_s"), "after_probe_median_s": med("after_probe_s"),
+                        "failed": len(j) - len(firsts), "audio_missing": sum(1 for x in j if not x["audio_found"])}
+        out["method"] = ("ffmpeg with the player's input options -> rawvideo pipe; from the process's start to "
+                         "its first picture (ffmpeg's H.264 decoder outputs nothing before the recovery point)")
+        return out
+
     # -- the whole run
 
     def phase(self, what, fn, *args, **kw):
@@ -557,6 +662,8 @@ class Bench:
             if self.have_mpv and not self.quick:
                 r["stock_mpv"] = self.phase(f"N={n}: stock mpv (tee + {n - 1} mpv receivers)",
                                             self.stock_call, n, "mpv")
+        self.results["stock_player"] = self.phase("stock player's first picture, joining a running call as a viewer",
+                                                  self.stock_first_picture)
         self.results["elapsed_s"] = time.monotonic() - t_begin
 
 

@@ -6,10 +6,12 @@ import json
 import math
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -29,10 +31,11 @@ class Procs:
         self.logdir = logdir
         self.running = []
 
-    def start(self, name, argv, stdin=None, stdout=None):
+    def start(self, name, argv, stdin=None, stdout=None, stderr=None):
         log = open(self.logdir / f"{name}.log", "ab")
         p = subprocess.Popen(argv, stdin=stdin if stdin is not None else subprocess.DEVNULL,
-                             stdout=stdout if stdout is not None else log, stderr=log,
+                             stdout=stdout if stdout is not None else log,
+                             stderr=stderr if stderr is not None else log,
                              preexec_fn=die_with_parent)
         p.bench_name = name
         self.running.append(p)
@@ -165,6 +168,97 @@ def wait_exit(p, seconds):
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+class LineTimes:
+    """Copies a process's stderr pipe to its log in a thread, noting the monotonic time at which
+    the first line containing each of `marks` arrived."""
+
+    def __init__(self, pipe, log_path, marks):
+        self.pipe, self.log_path, self.marks, self.times = pipe, log_path, marks, {}
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        with open(self.log_path, "ab") as log:
+            for line in iter(self.pipe.readline, b""):
+                t = time.monotonic()
+                log.write(line)
+                for m in self.marks:
+                    if m not in self.times and m.encode() in line:
+                        self.times[m] = t
+
+    def join(self):
+        self.thread.join(timeout=5)
+        self.pipe.close()
+
+
+def udp_port_bound(port):
+    """Whether some socket is bound to this local UDP (IPv4) port."""
+    tail = f":{port:04X}"
+    try:
+        lines = Path("/proc/net/udp").read_text().splitlines()[1:]
+    except OSError:
+        return False
+    return any(line.split()[1].endswith(tail) for line in lines if len(line.split()) > 1)
+
+
+def first_output(p, deadline_s):
+    """Monotonic time at which process p first wrote to its stdout pipe (its first decoded
+    picture, for a player writing raw pictures), or None at the deadline or if it ended first."""
+    end = time.monotonic() + deadline_s
+    fd = p.stdout.fileno()
+    while time.monotonic() < end:
+        ready, _, _ = select.select([fd], [], [], min(0.1, max(0.0, end - time.monotonic())))
+        if ready:
+            t = time.monotonic()
+            return t if os.read(fd, 1 << 16) else None
+        if p.poll() is not None:
+            return None
+    return None
+
+
+class ViewerKeepalive:
+    """Sends a TS null packet (PID 0x1FFF, which every demuxer discards) from a viewer's room
+    address to the participants every 0.4 s, so that meshcalld never backs off from the viewer
+    (it sends only presence to a peer silent for 10 s). Stands in for a daemon that does not back
+    off from viewers. Silence never exceeds 1 s, so meshcalld never takes it for a joiner and
+    sends no extra IDR."""
+    NULL_PACKET = bytes([0x47, 0x1F, 0xFF, 0x10]) + bytes(184)
+
+    def __init__(self, src, dests, every=0.4):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.sock.bind(src)
+        self.dests, self.every = dests, every
+        self.stopping, self.paused = threading.Event(), threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def pause(self):
+        """Silent from now on (until resume): after 1 s of it, the next datagram is a joiner's."""
+        self.paused.set()
+
+    def resume(self):
+        self.paused.clear()
+
+    def hello(self, dest):
+        """One datagram to dest: after a pause of over 1 s meshcalld takes the viewer for a
+        joiner and sends an IDR at once (what a daemon-side IDR for a new viewer would give)."""
+        self.sock.sendto(self.NULL_PACKET, dest)
+
+    def _run(self):
+        while not self.stopping.is_set():
+            for d in ([] if self.paused.is_set() else self.dests):
+                try:
+                    self.sock.sendto(self.NULL_PACKET, d)
+                except OSError:
+                    pass
+            self.stopping.wait(self.every)
+
+    def stop(self):
+        self.stopping.set()
+        self.thread.join(timeout=2)
+        self.sock.close()
 
 
 # ---------------------------------------------------------------- meshcalld control socket

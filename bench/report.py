@@ -126,6 +126,7 @@ def report(res):
         det.append(f"\nPer frame, stamp latency − pixel latency: median {fmt(d.get('p50'), 2)} ms "
                    f"(min {fmt(d.get('min'), 2)}, max {fmt(d.get('max'), 2)}); unreadable codes: "
                    f"{a.get('unreadable_frames')}.")
+    det += stock_player_table(res)
     busy = res.get("machine_busy_cores") or {}
     if busy:
         lo, hi = min(busy, key=busy.get), max(busy, key=busy.get)
@@ -142,13 +143,49 @@ def report(res):
     return "\n".join(head + [""] + md + det) + "\n"
 
 
+def stock_player_table(res):
+    """A stock player joining a running call as a viewer, beside meshcalld joining (the largest N)."""
+    sp = res.get("stock_player") or {}
+    if not sp:
+        return []
+    per_n = res.get("per_n") or {}
+    n = max(per_n) if per_n else None
+    mj = dig(per_n, n, "meshcall", "join_s") or {}
+    m_med, n_peers = mj.get("median"), len(mj.get("per_peer") or {})
+    seed = sp.get("seed") or {}
+    lines = []
+    for label, d in (("`INVITE_PLAYER_FLAGS`", sp.get("invite")), ("the seed's flags", seed),
+                     ("`INVITE_PLAYER_FLAGS`, and meshcalld sends an IDR as the player starts", sp.get("invite_idr"))):
+        if not d:
+            continue
+        med = d.get("median_s")
+        lines.append([label + ": `" + " ".join(d.get("flags", [])) + "`", str(len(d.get("joins", []))),
+                      fmt(med, 2), fmt(d.get("max_s"), 2), fmt(d.get("probed_median_s"), 2),
+                      fmt(d.get("after_probe_median_s"), 2), str(d.get("failed")), str(d.get("audio_missing")),
+                      fmt_ratio(ratio(med, m_med)), fmt_ratio(ratio(med, seed.get("median_s"))),
+                      "—" if med is None else ("yes" if med <= 2.0 else "**no**")])
+    lines.append([f"meshcalld joining (N={n}, each peer's first clean picture)", str(n_peers), fmt(m_med, 2),
+                  fmt(mj.get("max"), 2), "—", "—", "—", "—", "—", fmt_ratio(ratio(m_med, seed.get("median_s"))), ""])
+    return table("A stock player's first picture, joining a running call as a viewer (ffmpeg with the player's "
+                 "input options, seconds from its start, medians; random phases of the 1 s refresh cycle; probing = "
+                 "to ffmpeg's input dump, then waiting for the next refresh cycle and its wave):",
+                 ["player", "joins", "median s", "max s", "probing s", "after probing s", "no picture",
+                  "no audio stream", "÷ meshcalld", "÷ seed flags", "median ≤ 2 s"], lines)
+
+def table(title, head, lines):
+    return ["", title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + \
+           ["| " + " | ".join(line) + " |" for line in lines]
+
+
 def missing_figures(res):
     """Names of figures the run failed to produce (the harness is broken if any)."""
     miss = []
     need = {"pair.meshcall_latency_ms.p50": ("pair", "meshcall_latency_ms", "p50"),
             "agreement.probe_pixel_ms.p50": ("agreement", "probe_pixel_ms", "p50"),
             "agreement.meshcalld_stamp_ms.p50": ("agreement", "meshcalld_stamp_ms", "p50"),
-            "floor.latency_ms": ("floor", "latency_ms")}
+            "floor.latency_ms": ("floor", "latency_ms"),
+            "stock_player.invite.median_s": ("stock_player", "invite", "median_s"),
+            "stock_player.seed.median_s": ("stock_player", "seed", "median_s")}
     for n, r in res.get("per_n", {}).items():
         for path in (("meshcall", "cores"), ("meshcall", "rss_mb"), ("meshcall", "join_s", "max"),
                      ("meshcall", "recovery_s"), ("meshcall", "latency_ms", "p50"),
