@@ -21,9 +21,9 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (Control, CpuWindow, FrameCounter, LineTimes, NetCut, ProbeReader, Procs, ViewerKeepalive,
+from harness import (Control, CpuWindow, FrameCounter, LineTimes, NetCut, ProbeReader, Procs,
                      die_with_parent, first_output, hist_delta, hist_summary, lat_summary_ms, log,
-                     machine_busy_seconds, percentile, udp_port_bound, wait_exit, wait_until)
+                     machine_busy_seconds, percentile, wait_exit, wait_until)
 from report import missing_figures, report
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,12 +34,6 @@ PAIR_PORT = 43380           # the 1 -> 1 room: sender, receiver, probe
 CUT_SECONDS = 2.0
 VIEWER_PORT = 43370         # the viewer room: the guest (a stock player) 43370, alice 43360, bob 43361
 
-# A stock player's input options for watching a meshcall participant (ffplay and `ffmpeg -i`
-# alike; docs/benchmarks.md, "Stock player's first picture"): the fastest first picture joining a
-# running call, with no probed packets held back (low latency after it). `meshcall invite` is to
-# print these; the bench will read them from `meshcall invite --json` once that exists.
-INVITE_PLAYER_FLAGS = ["-f", "mpegts", "-probesize", "32", "-analyzeduration", "0", "-fflags", "nobuffer",
-                       "-flags", "low_delay"]
 # The seed's documented command (README before issue 11): `ffplay -fflags nobuffer 'udp://…'`.
 SEED_PLAYER_FLAGS = ["-fflags", "nobuffer"]
 
@@ -58,10 +52,11 @@ class Bench:
         # Copies of the binaries: a rebuild during the run must not swap them under us.
         b, bins = Path(args.build).resolve(), self.work / "bin"
         bins.mkdir(exist_ok=True)
-        for src in ("daemon/meshcalld", "bench/meshcall-bench-replay", "bench/meshcall-bench-probe",
+        for src in ("daemon/meshcalld", "client/meshcall", "bench/meshcall-bench-replay", "bench/meshcall-bench-probe",
                     "bench/meshcall-bench-send"):
             shutil.copy2(b / src, bins)
         self.meshcalld = str(bins / "meshcalld")
+        self.meshcall = str(bins / "meshcall")
         self.replay_bin = str(bins / "meshcall-bench-replay")
         self.probe_bin = str(bins / "meshcall-bench-probe")
         self.send_bin = str(bins / "meshcall-bench-send")
@@ -527,24 +522,37 @@ class Bench:
     # -- a stock player joining as a viewer
 
     def viewer_room(self):
-        """alice and bob (meshcalld) and a viewer entry, listed first: it receives peers[k] at
-        port + k (alice at VIEWER_PORT + 1), and its own address sends the keepalive."""
+        """alice and bob (meshcalld) and a viewer entry: it receives peers[k] at port + k (alice
+        at VIEWER_PORT + 0)."""
         doc = {"room": "bench-viewer", "video": self.rooms[self.ns[-1]]["doc"]["video"],
                "audio": self.rooms[self.ns[-1]]["doc"]["audio"],
-               "peers": [{"name": "guest", "host": "127.0.0.1", "port": VIEWER_PORT, "role": "viewer"},
-                         {"name": "alice", "host": "127.0.0.1", "port": VIEWER_PORT - 10},
-                         {"name": "bob", "host": "127.0.0.1", "port": VIEWER_PORT - 9}]}
+               "peers": [{"name": "alice", "host": "127.0.0.1", "port": VIEWER_PORT - 10},
+                         {"name": "bob", "host": "127.0.0.1", "port": VIEWER_PORT - 9},
+                         {"name": "guest", "host": "127.0.0.1", "port": VIEWER_PORT, "role": "viewer"}]}
         path = self.work / "room-viewer.json"
         path.write_text(json.dumps(doc, indent=1))
         return {"path": path, "doc": doc, "peers": doc["peers"]}
 
-    def player_join(self, flags, tag, i, hello=None, deadline_s=25.0):
+    def invite_player_flags(self, room):
+        """The input options of the guest's ffplay command for alice, as `meshcall invite --json`
+        prints it (ffplay's own options left out: ffmpeg stands in for the player)."""
+        out = subprocess.run([self.meshcall, "invite", str(room["path"]), "--as", "guest", "--json"],
+                             capture_output=True, text=True, timeout=10, check=True).stdout
+        argv = next(c["argv"] for c in json.loads(out)["commands"]
+                    if c["what"] == "ffplay" and c.get("peer") == "alice")
+        flags, it = [], iter(argv[2:-1])  # after "ffplay -hide_banner", before the URL
+        for a in it:
+            if a in ("-sync", "-window_title"):
+                next(it)
+            elif a != "-framedrop":
+                flags.append(a)
+        return flags
+
+    def player_join(self, flags, tag, i, deadline_s=25.0):
         """One stock player (ffmpeg with the player's input options, writing raw pictures to a
         pipe) starts watching alice: seconds from its start to the end of its probing (the input
-        dump, printed once avformat_find_stream_info returns) and to its first decoded picture.
-        With `hello` (the keepalive, paused for over 1 s): once the player's socket is up, one
-        datagram from the viewer's address, which meshcalld answers with an IDR."""
-        port = VIEWER_PORT + 1
+        dump, printed once avformat_find_stream_info returns) and to its first decoded picture."""
+        port = VIEWER_PORT
         url = f"udp://127.0.0.1:{port}?localaddr=127.0.0.1&timeout=10000000"
         t0 = time.monotonic()
         p = self.procs.start(f"{tag}-{i}", ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "info", *flags,
@@ -552,10 +560,6 @@ class Bench:
                                             "-pix_fmt", "yuv420p", "-f", "rawvideo", "-"],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         lines = LineTimes(p.stderr, self.work / f"{tag}-{i}.log", ["Input #0"])
-        t_hello = None
-        if hello and wait_until("the player's socket", 5, lambda: udp_port_bound(port), every=0.005):
-            hello.hello(("127.0.0.1", VIEWER_PORT - 10))
-            t_hello = time.monotonic()
         t = first_output(p, deadline_s)
         p.stdout.close()  # first: a player blocked writing to a full pipe then ends at once
         self.procs.stop([p])
@@ -565,7 +569,6 @@ class Bench:
         return {"first_s": None if t is None else t - t0,
                 "probed_s": None if t_probe is None else t_probe - t0,
                 "after_probe_s": None if t is None or t_probe is None else t - t_probe,
-                "hello_s": None if t_hello is None else t_hello - t0,
                 "audio_found": "Audio: opus" in text,
                 "size_unknown_after_probe": "unspecified size" in text,
                 "decode_errors": text.count("Error while decoding")}
@@ -573,35 +576,33 @@ class Bench:
     def stock_first_picture(self):
         """A call runs (alice and bob, real meshcalld); a stock player joins it as the viewer,
         at a random phase of the 1 s refresh cycle, again and again: its first picture with the
-        seed's options and with INVITE_PLAYER_FLAGS, joins interleaved so that both see the same
-        machine. A keepalive from the viewer's address stands in for a daemon that does not back
-        off from a silent viewer (harness.ViewerKeepalive)."""
+        options `meshcall invite` prints and with the seed's, joins interleaved so that both see
+        the same machine. Between joins the viewer's port is closed, so meshcalld backs it off
+        (ICMP port unreachable) and resumes, with an IDR, once the player's port is open
+        (invite, seed). With ICMP dropped (no_icmp: a network that says nothing), meshcalld
+        streams to the viewer all along and the player joins mid-stream."""
         room = self.viewer_room()
-        guest = room["peers"][0]
-        keep = ViewerKeepalive((guest["host"], guest["port"]), [(p["host"], p["port"]) for p in room["peers"][1:]])
-        try:
-            time.sleep(0.3)
-            for i in (1, 2):
-                self.start_meshcalld(room, i, "viewer")
-            time.sleep(2.0)
-            runs = {"invite": (INVITE_PLAYER_FLAGS, 3 if self.quick else 7),
-                    "seed": (SEED_PLAYER_FLAGS, 1 if self.quick else 5),
-                    "invite_idr": (INVITE_PLAYER_FLAGS, 0 if self.quick else 5)}
-            joins = {k: [] for k in runs}
-            rng = random.Random(11)
-            for i in range(max(n for _, n in runs.values())):
-                for key, (flags, n) in runs.items():
-                    if i >= n:
-                        continue
-                    idr = key == "invite_idr"
-                    if idr:
-                        keep.pause()
-                        time.sleep(1.3)  # silent for over 1 s: the hello is a joiner's
-                    time.sleep(0.2 + rng.random())  # a random phase of the refresh cycle
-                    joins[key].append(self.player_join(flags, f"viewer-{key}", i, hello=keep if idr else None))
-                    keep.resume()
-        finally:
-            keep.stop()
+        for i in (0, 1):
+            self.start_meshcalld(room, i, "viewer")
+        time.sleep(2.0)
+        invite = self.invite_player_flags(room)
+        no_icmp_runs = 0 if self.quick or not self.netcut.available else 5
+        runs = {"invite": (invite, 3 if self.quick else 7),
+                "seed": (SEED_PLAYER_FLAGS, 1 if self.quick else 5),
+                "invite_no_icmp": (invite, no_icmp_runs)}
+        joins = {k: [] for k in runs}
+        rng = random.Random(11)
+        for i in range(max(n for _, n in runs.values())):
+            for key, (flags, n) in runs.items():
+                if i >= n:
+                    continue
+                silent_net = key == "invite_no_icmp"
+                if silent_net:
+                    self.netcut.start("meta l4proto icmp")
+                time.sleep(1.5)  # backed off (ICMP), or, with ICMP dropped, streaming again
+                time.sleep(rng.random())  # a random phase of the refresh cycle
+                joins[key].append(self.player_join(flags, f"viewer-{key}", i))
+                self.netcut.clear()
         out = {}
         for key, (flags, _) in runs.items():
             if not joins[key]:

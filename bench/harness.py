@@ -220,10 +220,10 @@ def first_output(p, deadline_s):
 
 class ViewerKeepalive:
     """Sends a TS null packet (PID 0x1FFF, which every demuxer discards) from a viewer's room
-    address to the participants every 0.4 s, so that meshcalld never backs off from the viewer
-    (it sends only presence to a peer silent for 10 s). Stands in for a daemon that does not back
-    off from viewers. Silence never exceeds 1 s, so meshcalld never takes it for a joiner and
-    sends no extra IDR."""
+    address to the participants every 0.4 s (bench/player_flags.py): paused for over 1 s, its
+    next datagram (hello) makes meshcalld take the viewer for a joiner and send an IDR at once,
+    which measures what an IDR at a player's start gives. Silence never exceeds 1 s otherwise, so
+    no other IDR is sent."""
     NULL_PACKET = bytes([0x47, 0x1F, 0xFF, 0x10]) + bytes(184)
 
     def __init__(self, src, dests, every=0.4):

@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import LineTimes, Procs, ViewerKeepalive, first_output, udp_port_bound, wait_until
+from harness import LineTimes, NetCut, Procs, ViewerKeepalive, first_output, udp_port_bound, wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 VIEWER_PORT = 45210                       # alice 45200, bob 45201; alice reaches the viewer at 45211
@@ -81,6 +81,12 @@ class Survey:
         self.url = f"udp://127.0.0.1:{VIEWER_PORT + 1}?localaddr=127.0.0.1&timeout=10000000"
 
     def start_call(self):
+        # meshcalld backs off a viewer whose port answers ICMP "port unreachable" (its player
+        # not running) and resumes with an IDR when the player starts: the survey measures a
+        # mid-stream join, so ICMP is dropped for its length (a network that says nothing).
+        self.netcut = NetCut()
+        if not self.netcut.start("meta l4proto icmp"):
+            raise SystemExit("player_flags: needs nftables and root (ICMP dropped during the survey)")
         self.keep = ViewerKeepalive(("127.0.0.1", VIEWER_PORT), [("127.0.0.1", VIEWER_PORT - 10),
                                                                  ("127.0.0.1", VIEWER_PORT - 9)])
         time.sleep(0.3)
@@ -158,6 +164,7 @@ class Survey:
         finally:
             self.keep.stop()
             self.procs.stop()
+            self.netcut.remove()
         return out
 
 

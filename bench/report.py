@@ -154,8 +154,9 @@ def stock_player_table(res):
     m_med, n_peers = mj.get("median"), len(mj.get("per_peer") or {})
     seed = sp.get("seed") or {}
     lines = []
-    for label, d in (("`INVITE_PLAYER_FLAGS`", sp.get("invite")), ("the seed's flags", seed),
-                     ("`INVITE_PLAYER_FLAGS`, and meshcalld sends an IDR as the player starts", sp.get("invite_idr"))):
+    for label, d in (("`meshcall invite`'s flags (port closed before: meshcalld resumes with an IDR)", sp.get("invite")),
+                     ("the seed's flags (the same)", seed),
+                     ("`meshcall invite`'s flags, ICMP dropped (a mid-stream join)", sp.get("invite_no_icmp"))):
         if not d:
             continue
         med = d.get("median_s")

@@ -11,16 +11,10 @@ namespace {
 
 constexpr int kTsPacket = 188;
 constexpr int kMinFifoPackets = 4096;
-constexpr int kMinProbeBytes = 32768;
 
 // Bytes of one peer's stream in `seconds`.
 int stream_bytes(const Room& room, int seconds) {
     return seconds * (room.video.bitrate_kbps + room.audio.bitrate_kbps) * 1000 / 8;
-}
-
-// Two seconds of one stream: more than the 1.5 s analyzeduration needs.
-int probe_size(const Room& room) {
-    return std::max(kMinProbeBytes, stream_bytes(room, 2));
 }
 
 // The udp protocol's receive FIFO, in 188-byte packets: about two seconds of one peer's stream.
@@ -52,22 +46,22 @@ std::string ip_text(const PeerEntry& p) {
 
 }  // namespace
 
-StockPlayerFlags stock_player_flags(const Room& room) {
+StockPlayerFlags stock_player_flags() {
     StockPlayerFlags f;
-    // Probing stops as soon as every stream's parameters are known, so these are upper bounds:
-    // long enough to span one intra-refresh period (1 s: a joiner's first SPS and first whole
-    // picture come within it) - a shorter probe can end before the SPS and leave the video's
-    // size unknown.
-    const std::string probe_bytes = std::to_string(probe_size(room));
-    f.lavf_input = {"-fflags",   "nobuffer",         "-flags",  "low_delay", "-probesize",
-                    probe_bytes, "-analyzeduration", "1500000", "-f",        "mpegts"};
+    // Measured (bench/player_flags.py, docs/benchmarks.md): a 32-byte probe returns as soon as
+    // the PMT names the streams (H.264, Opus), so the player starts decoding at once instead of
+    // probing ~5 s of stream; the decoder then shows the first whole picture (at once after an
+    // IDR, else within one refresh period). -analyzeduration 0 never comes into play with it.
+    // nobuffer: no probed packets held back; low_delay: ~80 ms less.
+    f.lavf_input = {"-fflags", "nobuffer",         "-flags", "low_delay", "-probesize",
+                    "32",      "-analyzeduration", "0",      "-f",        "mpegts"};
     // Drop late frames, and follow an external clock that ffplay speeds up when its queues grow
     // (for real-time inputs), so the delay does not build up.
     f.ffplay = {"-framedrop", "-sync", "ext"};
     // mpv's low-latency profile: no cache, no demuxer buffering, and no stream-info probe when
     // the PMT already names the streams; --untimed shows each picture as soon as it is decoded.
-    f.mpv = {"--profile=low-latency", "--untimed", "--demuxer-lavf-probesize=" + probe_bytes,
-             "--demuxer-lavf-analyzeduration=1.5", "--demuxer-lavf-format=mpegts"};
+    f.mpv = {"--profile=low-latency", "--untimed", "--demuxer-lavf-format=mpegts",
+             "--demuxer-lavf-probesize=32"};
     // The grid: each input's packets stamped with the time they arrived, so that peers whose
     // streams started at different moments line up by arrival (no input waits for another; the
     // inputs opened first drain at once), and room between each input's reading thread and the

@@ -17,8 +17,8 @@ struct StockPlayerFlags {
     std::vector<std::string> pipe_input;  // ffplay reading the grid from a pipe, before "-"
 };
 
-// The flags, for a room (the UDP input's FIFO holds about two seconds of one stream).
-StockPlayerFlags stock_player_flags(const Room& room);
+// The flags (measured: docs/benchmarks.md, "A stock player's first picture").
+StockPlayerFlags stock_player_flags();
 
 // The URL a stock player opens to receive peers[from] as viewer peers[viewer]: its listed port +
 // from. A loopback host is bound as listed; any other host (a LAN or public address, a DNS name)

@@ -86,7 +86,7 @@ GuestCommand grid_command(const Room& room, std::size_t viewer,
 }  // namespace
 
 std::vector<GuestCommand> viewer_commands(const Room& room, std::size_t viewer) {
-    const StockPlayerFlags flags = stock_player_flags(room);
+    const StockPlayerFlags flags = stock_player_flags();
     const std::vector<std::size_t> from = senders_to(room, viewer);
     std::vector<GuestCommand> out;
     for (std::size_t k : from) {
