@@ -38,6 +38,8 @@ struct CallConfig {
     bool headless = false;
     int verbosity = 0;
 
+    std::optional<Key32> private_key;  // X25519, in a "keys" room
+
     const PeerEntry& me() const { return room.peers[static_cast<std::size_t>(self)]; }
 };
 

@@ -1,7 +1,9 @@
 // Room: the shared room file, parsed once and validated into an immutable value.
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,12 +30,18 @@ enum class PeerRole {
 };
 const char* role_name(PeerRole role);
 
+using Key32 = std::array<uint8_t, 32>;
+enum class Security { none, room, keys };
+const char* security_name(Security s);
+
 struct PeerEntry {
     std::string name;
     std::string host;  // as written in the file
     uint16_t port = 0;
     Address address;  // resolved once, at load
     PeerRole role = PeerRole::participant;
+    std::optional<Key32> public_key;  // X25519, in a "keys" room
+    bool plain = false;               // a stock guest in an encrypted room: not encrypted
 
     bool sends() const { return role != PeerRole::viewer; }
     bool receives() const { return role != PeerRole::sender; }
@@ -44,6 +52,9 @@ struct Room {
     VideoSettings video;
     AudioSettings audio;
     std::vector<PeerEntry> peers;
+    Security security = Security::none;
+    std::optional<Key32> secret;
+    bool encrypted() const { return security != Security::none; }
 
     // Index into peers of `name`, or -1.
     int index_of(const std::string& name) const;

@@ -29,7 +29,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             if (static_cast<int>(i) == config_.self) continue;
             peers_.push_back(std::make_unique<PeerLink>(
-                room.peers[i], room, room.destination(i, static_cast<std::size_t>(config_.self))));
+                room, i, static_cast<std::size_t>(config_.self), config_.private_key));
         }
         socket_ = UdpSocket::open(
             &loop_, config_.me().address,
@@ -44,7 +44,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
             });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
-                                                socket_->fd(), self_view_);
+                                                socket_->fd(), self_view_, config_.private_key);
         std::vector<SampleRing*> rings;
         for (auto& p : peers_) rings.push_back(&p->receiver().audio());
         mixer_ = std::make_unique<AudioMixer>(std::move(rings));

@@ -58,6 +58,8 @@ TileState GridModel::peer_tile(const PeerLink& p, bool speaking, int64_t now_us)
     const std::string state = p.state(now_us);
     if (state == "left")
         t.show = TileState::Show::left;
+    else if (state == "cannot-authenticate")
+        t.show = TileState::Show::cannot_authenticate;
     else if (p.video_muted())
         t.show = TileState::Show::video_off;
     else if (state == "connected" && p.receiver().video().has_frame())

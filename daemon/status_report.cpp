@@ -70,6 +70,9 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
         {"bytes", p.bytes()},
         {"bad_datagrams", p.bad_datagrams()},
         {"rate_limited", p.rate_limited()},
+        {"encrypted", !p.plain()},
+        {"auth_failed", p.auth_failed()},
+        {"replayed", p.replayed()},
         {"backed_off", sender.peer_backed_off(k)},
         {"unreachable", p.unreachable(now)},
         {"unreachable_errors", p.unreachable_errors()},
@@ -114,6 +117,7 @@ nlohmann::json status_report(const CallConfig& config,
         list.push_back(peer_status(*peers[k], sender, k, histogram, now_us));
     return {
         {"room", config.room.name},
+        {"security", security_name(config.room.security)},
         {"self", self_status(config, sender, session)},
         {"peers", std::move(list)},
         {"dropped_unlisted", session.dropped_unlisted},

@@ -1,5 +1,5 @@
-// ControlPath: where a call's control socket lives (README, "The control socket and the CLI"), agreed on by
-// the daemon and the CLI. Any thread.
+// ControlPath: where a call's control socket lives (README, "The control socket and the CLI"),
+// agreed on by the daemon and the CLI. Any thread.
 #pragma once
 
 #include <string>

@@ -1,6 +1,7 @@
 // PeerLink: per-peer accounting on the event loop.
 #include "daemon/loop/peer_link.hpp"
 
+#include "daemon/util/log.hpp"
 #include "protocol/peer_message.hpp"
 
 namespace meshcall {
@@ -12,13 +13,35 @@ double bucket_rate(const Room& room) {
 }
 }  // namespace
 
-PeerLink::PeerLink(const PeerEntry& entry, const Room& room, const Address& destination)
-    : name_(entry.name),
-      role_(entry.role),
-      address_(entry.address),
-      destination_(destination),
-      receiver_(std::make_unique<PeerReceiver>(entry.name, room.video)),
-      bucket_(bucket_rate(room), bucket_rate(room)) {}
+PeerLink::PeerLink(const Room& room, std::size_t peer, std::size_t self,
+                   const std::optional<Key32>& private_key)
+    : name_(room.peers[peer].name),
+      role_(room.peers[peer].role),
+      address_(room.peers[peer].address),
+      destination_(room.destination(peer, self)),
+      receiver_(std::make_unique<PeerReceiver>(name_, room.video)),
+      bucket_(bucket_rate(room), bucket_rate(room)),
+      opener_(room, peer, self, private_key),
+      security_(room.security) {}
+
+void PeerLink::warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us) {
+    if (last_auth_warning_us_ >= 0 && now_us - last_auth_warning_us_ < 60'000'000) return;
+    last_auth_warning_us_ = now_us;
+    std::string why;
+    if (!bytes.empty() && bytes[0] == 0x47)
+        why =
+            "they are not encrypted (a stock sender? mark it \"role\": \"sender\", \"plain\": "
+            "true)";
+    else if (security_ == Security::keys)
+        why = "does the room list " + name_ + "'s current public key, and do you both have the " +
+              "same room file?";
+    else
+        why = "does " + name_ + " have the same room file (the same \"secret\")?";
+    spdlog::warn(
+        "{}: datagrams from {} do not authenticate: {} (dropped, counted in status as "
+        "auth_failed; said again at most once a minute)",
+        name_, address_.to_string(), why);
+}
 
 bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
     ++datagrams_;
@@ -26,6 +49,21 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
     if (!bucket_.take(std::max<double>(kMinCost, double(bytes.size())), now_us)) {
         ++rate_limited_;
         return false;
+    }
+    switch (opener_.open(bytes, now_us, opened_)) {
+        case PeerOpener::Result::plain:
+            break;
+        case PeerOpener::Result::opened:
+            bytes = opened_;
+            break;
+        case PeerOpener::Result::auth_failed:
+            ++auth_failed_;
+            last_auth_failed_us_ = now_us;
+            warn_auth_failed(bytes, now_us);
+            return false;
+        case PeerOpener::Result::replayed:
+            ++replayed_;
+            return false;
     }
     const bool heard_again = last_seen_us_ < 0 || now_us - last_seen_us_ > kRestartAfterUs;
     const bool silent_before = last_seen_us_ >= 0 && heard_again;

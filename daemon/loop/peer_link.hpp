@@ -8,6 +8,7 @@
 #include <string>
 
 #include "config/room.hpp"
+#include "daemon/loop/peer_opener.hpp"
 #include "daemon/loop/token_bucket.hpp"
 #include "daemon/receive/peer_receiver.hpp"
 #include "protocol/ts_packet.hpp"
@@ -30,8 +31,13 @@ class PeerLink {
     // Why the send path sends a peer only presence.
     enum class Backoff { none, silent, unreachable };
 
-    // `destination`: where our datagrams to it go (Room::destination).
-    PeerLink(const PeerEntry& entry, const Room& room, const Address& destination);
+    // Datagrams arrive but none authenticates (in an encrypted room) for this long, while
+    // they keep coming: the peer's state says "cannot-authenticate".
+    static constexpr int64_t kAuthFailingUs = 1'000'000;
+
+    // peers[peer] of `room`, as heard by peers[self]; `private_key` in a "keys" room.
+    PeerLink(const Room& room, std::size_t peer, std::size_t self,
+             const std::optional<Key32>& private_key = std::nullopt);
 
     // A datagram from this peer's address, at monotonic time `now_us` (av_gettime_relative: the
     // receiver judges the datagram's age on that clock). Returns true when the peer is heard
@@ -53,9 +59,19 @@ class PeerLink {
     bool connected(int64_t now_us) const {
         return last_seen_us_ >= 0 && now_us - last_seen_us_ < kAbsentAfterUs;
     }
-    // "connected", "absent" (nothing heard yet, or not for 2.5 s) or "left" (it said goodbye).
+    // In an encrypted room: datagrams from its address in the last 2 s, none of them
+    // authenticating for kAuthFailingUs (a wrong secret or key, or only an impostor sending).
+    bool cannot_authenticate(int64_t now_us) const {
+        return last_auth_failed_us_ >= 0 && now_us - last_auth_failed_us_ < 2'000'000 &&
+               (last_seen_us_ < 0 || now_us - last_seen_us_ > kAuthFailingUs);
+    }
+    // "connected", "cannot-authenticate", "absent" (nothing heard yet, or not for 2.5 s) or
+    // "left" (it said goodbye).
     const char* state(int64_t now_us) const {
-        return left_ ? "left" : connected(now_us) ? "connected" : "absent";
+        return left_                         ? "left"
+               : cannot_authenticate(now_us) ? "cannot-authenticate"
+               : connected(now_us)           ? "connected"
+                                             : "absent";
     }
     // From its presence messages (false for a stock sender, which sends none).
     bool audio_muted() const { return audio_muted_; }
@@ -74,6 +90,9 @@ class PeerLink {
     uint64_t bytes() const { return bytes_; }
     uint64_t bad_datagrams() const { return bad_datagrams_; }
     uint64_t rate_limited() const { return rate_limited_; }
+    uint64_t auth_failed() const { return auth_failed_; }
+    uint64_t replayed() const { return replayed_; }
+    bool plain() const { return !opener_.encrypted(); }
     uint64_t queue_drops() const { return receiver_->queue().dropped(); }
     int64_t last_seen_us() const { return last_seen_us_; }
     double rx_kbps() const { return rx_kbps_; }
@@ -82,15 +101,23 @@ class PeerLink {
     uint64_t lost_packets() const { return cc_.lost(); }
 
   private:
+    // Why datagrams from it do not authenticate, said at most once a minute.
+    void warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us);
+
     std::string name_;
     PeerRole role_;
     Address address_, destination_;
     std::unique_ptr<PeerReceiver> receiver_;
     ContinuityTracker cc_;
     uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0, rate_limited_ = 0;
+    uint64_t auth_failed_ = 0, replayed_ = 0;
     // A flood from this (listed, maybe spoofed) address cannot starve the others or grow
     // memory: four times the room's bitrate, each datagram costing at least 200 bytes.
     TokenBucket bucket_;
+    PeerOpener opener_;
+    Security security_;
+    std::vector<uint8_t> opened_;  // the last datagram's TS packets, when it was sealed
+    int64_t last_auth_failed_us_ = -1, last_auth_warning_us_ = -1;
     int64_t last_seen_us_ = -1, last_unreachable_us_ = -1;
     uint64_t unreachable_errors_ = 0;
     bool audio_muted_ = false, video_muted_ = false, left_ = false, is_meshcall_ = false;

@@ -1,6 +1,7 @@
 // FanoutSender: one datagram, N-1 destinations, one sendmmsg.
 #include "daemon/send/fanout_sender.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -25,24 +26,28 @@ std::string describe(int err) {
 }
 }  // namespace
 
-FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate)
-    : FanoutSender(fd, std::move(peers), gate, SendQueueGate::socket_queue(fd)) {}
+FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate,
+                           std::unique_ptr<Sealer> sealer)
+    : FanoutSender(fd, std::move(peers), gate, SendQueueGate::socket_queue(fd), std::move(sealer)) {
+}
 
 FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate,
-                           SendQueueGate::QueuedBytes queued)
+                           SendQueueGate::QueuedBytes queued, std::unique_ptr<Sealer> sealer)
     : fd_(fd),
       peers_(std::move(peers)),
       messages_(peers_.size()),
+      iovs_(peers_.size()),
       backed_off_(std::make_unique<std::atomic<bool>[]>(peers_.size())),
       peer_errors_(std::make_unique<std::atomic<uint64_t>[]>(peers_.size())),
       episodes_(peers_.size()),
+      sealer_(std::move(sealer)),
       gate_(gate, std::move(queued), av_gettime_relative,
             [](const std::string& line) { spdlog::warn("{}", line); }) {
     for (std::size_t i = 0; i < peers_.size(); ++i) {
         std::memset(&messages_[i], 0, sizeof messages_[i]);
         messages_[i].msg_hdr.msg_name = &peers_[i].address.storage;
         messages_[i].msg_hdr.msg_namelen = peers_[i].address.length;
-        messages_[i].msg_hdr.msg_iov = &iov_;
+        messages_[i].msg_hdr.msg_iov = &iovs_[i];
         messages_[i].msg_hdr.msg_iovlen = 1;
     }
 }
@@ -54,8 +59,13 @@ void FanoutSender::set_backed_off(std::size_t peer, bool backed_off) {
 void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
     if (messages_.empty()) return;
     if (!gate_.admit_datagram(presence)) return;
-    iov_.iov_base = const_cast<uint8_t*>(datagram.data());
-    iov_.iov_len = datagram.size();
+    if (sealer_) sealer_->seal(datagram);
+    std::size_t wire_size = datagram.size();
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+        const auto bytes = sealer_ ? sealer_->bytes_for(i) : datagram;
+        iovs_[i] = {const_cast<uint8_t*>(bytes.data()), bytes.size()};
+        wire_size = std::max(wire_size, bytes.size());
+    }
     batch_.clear();
     batch_peers_.clear();
     const int64_t now = av_gettime_relative();
@@ -100,7 +110,7 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
         next += static_cast<std::size_t>(n);
     }
     gate_.sent();
-    counters_.bytes.fetch_add(datagram.size(), std::memory_order_relaxed);
+    counters_.bytes.fetch_add(wire_size, std::memory_order_relaxed);
     for (std::size_t k = 0; k < batch_.size(); ++k)
         if (!batch_failed_[k]) on_peer_sent(batch_peers_[k], now);
 }

@@ -14,14 +14,15 @@
 #include <vector>
 
 #include "config/address.hpp"
+#include "daemon/send/sealer.hpp"
 #include "daemon/send/send_queue_gate.hpp"
 
 namespace meshcall {
 
 struct SendCounters {
     std::atomic<uint64_t> datagrams{0};  // datagrams handed to the kernel, all peers counted
-    std::atomic<uint64_t> bytes{
-        0};  // payload bytes handed to the kernel, counted once per datagram
+    std::atomic<uint64_t> bytes{0};  // payload bytes handed to the kernel (sealed, in an encrypted
+                                     // room), counted once per datagram
     std::atomic<uint64_t> errors{0};  // per-peer sends refused (EPERM, ENOBUFS, unreachable...)
 };
 
@@ -33,11 +34,13 @@ struct FanoutPeer {
 
 class FanoutSender {
   public:
-    // `gate` is the queue's budget (see SendQueueGate); the gate reads `fd`'s queue.
-    FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate);
+    // `gate` is the queue's budget (see SendQueueGate); the gate reads `fd`'s queue. `sealer`
+    // (its slots = `peers`) encrypts in an encrypted room; without one, datagrams go as they are.
+    FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate,
+                 std::unique_ptr<Sealer> sealer = nullptr);
     // For tests: the gate's queue reading injected.
     FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate::Settings gate,
-                 SendQueueGate::QueuedBytes queued);
+                 SendQueueGate::QueuedBytes queued, std::unique_ptr<Sealer> sealer = nullptr);
 
     // Sends `datagram` to every peer. A peer that refuses (EPERM, ENOBUFS, ...) is skipped,
     // counted and logged (once when it starts, once a minute while it lasts, once when it
@@ -77,13 +80,14 @@ class FanoutSender {
     int fd_;
     std::vector<FanoutPeer> peers_;
     std::vector<mmsghdr> messages_;         // one per peer, prepared once
+    std::vector<iovec> iovs_;               // one per peer: what it is sent this time
     std::vector<mmsghdr> batch_;            // the ones sent this time
     std::vector<std::size_t> batch_peers_;  // which peer each of batch_ goes to
     std::vector<bool> batch_failed_;
     std::unique_ptr<std::atomic<bool>[]> backed_off_;
     std::unique_ptr<std::atomic<uint64_t>[]> peer_errors_;
     std::vector<ErrorEpisode> episodes_;
-    iovec iov_{};
+    std::unique_ptr<Sealer> sealer_;
     SendCounters counters_;
     SendQueueGate gate_;
 };

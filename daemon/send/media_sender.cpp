@@ -32,9 +32,12 @@ SendQueueGate::Settings gate_settings(const Room& room, int self) {
 }  // namespace
 
 MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int fd,
-                         LatestFrame& self_view)
+                         LatestFrame& self_view, const std::optional<Key32>& private_key,
+                         uint64_t epoch)
     : capture_(std::move(capture)),
-      fanout_(fd, others(room, self), gate_settings(room, self)),
+      fanout_(fd, others(room, self), gate_settings(room, self),
+              std::make_unique<Sealer>(room, static_cast<std::size_t>(self), private_key,
+                                       epoch ? epoch : new_epoch())),
       self_view_(self_view),
       name_(room.peers[static_cast<std::size_t>(self)].name) {
     bool has_video = false, has_audio = false;

@@ -24,8 +24,10 @@ class MediaSender {
   public:
     // Takes the opened capture; `fd` is the call's UDP socket; the peers are every other
     // participant of `room`, in its order. `self_view` receives every captured picture (it
-    // outlives the sender).
-    MediaSender(const Room& room, int self, OpenedCapture capture, int fd, LatestFrame& self_view);
+    // outlives the sender). In an encrypted room every datagram is sealed (Sealer) under this
+    // start's `epoch`; `private_key` in a "keys" room.
+    MediaSender(const Room& room, int self, OpenedCapture capture, int fd, LatestFrame& self_view,
+                const std::optional<Key32>& private_key = std::nullopt, uint64_t epoch = 0);
     ~MediaSender();
 
     void start();

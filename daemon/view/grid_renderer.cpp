@@ -125,6 +125,9 @@ void GridRenderer::draw(const GridState& state, int width, int height) {
                 case TileState::Show::video_off:
                     text = ts.name + " \u2014 video off";
                     break;
+                case TileState::Show::cannot_authenticate:
+                    text = ts.name + " \u2014 wrong room secret or key?";
+                    break;
                 default:
                     text = "waiting for " + ts.name + "\u2026";
                     break;

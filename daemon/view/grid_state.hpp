@@ -11,7 +11,7 @@
 namespace meshcall {
 
 struct TileState {
-    enum class Show { video, waiting, video_off, left };
+    enum class Show { video, waiting, video_off, left, cannot_authenticate };
     std::string name;
     Show show = Show::waiting;
     bool self = false;         // the self-view: drawn mirrored

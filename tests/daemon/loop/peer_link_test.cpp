@@ -20,7 +20,7 @@ const Room& room() {
     return r;
 }
 PeerLink link(std::size_t peer) {
-    return PeerLink(room().peers[peer], room(), room().destination(peer, 0));
+    return PeerLink(room(), peer, 0);
 }
 constexpr int64_t kSecond = 1'000'000;
 }  // namespace

@@ -1,0 +1,70 @@
+// PeerOpener: header checks, the epoch's key, AEAD, replay window.
+#include "daemon/loop/peer_opener.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace meshcall {
+
+PeerOpener::PeerOpener(const Room& room, std::size_t peer, std::size_t self,
+                       const std::optional<Key32>& my_secret_key)
+    : room_(room.name),
+      name_(room.peers[peer].name),
+      secret_(room.secret),
+      peer_(static_cast<uint8_t>(peer)),
+      self_(static_cast<uint8_t>(self)) {
+    if (!room.encrypted() || room.peers[peer].plain) return;
+    init_crypto();
+    mode_ = room.security;
+    if (mode_ == Security::keys) {
+        const auto& mine = room.peers[self].public_key;
+        const auto& theirs = room.peers[peer].public_key;
+        if (!my_secret_key || !mine || !theirs)
+            throw std::runtime_error(
+                "a \"keys\" room needs every participant's public key and "
+                "this participant's private key");
+        auto k = direction_keys(*my_secret_key, *mine, *theirs);
+        if (!k) throw std::runtime_error("the public key of \"" + name_ + "\" is not a usable key");
+        from_peer_ = k->from_peer;
+    }
+}
+
+Key32 PeerOpener::key_of(uint64_t epoch) const {
+    if (mode_ == Security::room) return room_sender_key(*secret_, room_, name_, epoch);
+    return pair_epoch_key(from_peer_, secret_, room_, epoch);
+}
+
+bool PeerOpener::retired(uint64_t epoch) const {
+    return std::find(retired_.begin(), retired_.end(), epoch) != retired_.end();
+}
+
+PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t now_us,
+                                    std::vector<uint8_t>& plaintext) {
+    if (mode_ == Security::none) return Result::plain;
+    const auto h = peek_seal_header(datagram);
+    const uint8_t to = mode_ == Security::keys ? self_ : kSealEveryone;
+    if (!h || h->sender != peer_ || h->receiver != to || h->epoch == 0) return Result::auth_failed;
+    const bool other_epoch = h->epoch != epoch_;
+    // An older start while the current one is alive: a replay (or a clock set back; taken once
+    // the current epoch has been silent for kEpochIdleUs).
+    if (other_epoch && (retired(h->epoch) || (epoch_ != 0 && h->epoch < epoch_ &&
+                                              now_us - last_opened_us_ < kEpochIdleUs)))
+        return Result::replayed;
+    const Key32 key = other_epoch ? key_of(h->epoch) : key_;
+    plaintext.resize(datagram.size() - kSealOverhead);
+    if (!open_datagram(key, datagram, plaintext)) return Result::auth_failed;
+    if (other_epoch) {
+        if (epoch_ != 0) {
+            std::rotate(retired_.begin(), retired_.begin() + 1, retired_.end());
+            retired_.back() = epoch_;
+        }
+        epoch_ = h->epoch;
+        key_ = key;
+        window_.reset();
+    }
+    if (!window_.accept(h->counter)) return Result::replayed;
+    last_opened_us_ = now_us;
+    return Result::opened;
+}
+
+}  // namespace meshcall

@@ -1,0 +1,70 @@
+// SealedDatagram: seal and open with libsodium's ChaCha20-Poly1305-IETF.
+#include "protocol/sealed_datagram.hpp"
+
+#include <sodium.h>
+
+#include <cstring>
+
+namespace meshcall {
+
+namespace {
+
+void put_be(uint8_t* p, uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i, v >>= 8) p[i] = static_cast<uint8_t>(v);
+}
+
+uint64_t get_be(const uint8_t* p, int bytes) {
+    uint64_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = v << 8 | p[i];
+    return v;
+}
+
+// The key is per sender, epoch (and receiver, in a "keys" room): the counter alone is unique.
+std::array<uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES> nonce_of(uint64_t counter) {
+    std::array<uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES> n{};
+    put_be(n.data() + n.size() - 8, counter, 8);
+    return n;
+}
+
+}  // namespace
+
+std::optional<SealHeader> peek_seal_header(std::span<const uint8_t> d) {
+    if (d.size() < kSealOverhead || d[0] != kSealMagic || d[1] != kSealVersion) return std::nullopt;
+    SealHeader h;
+    h.sender = d[2];
+    h.receiver = d[3];
+    h.epoch = get_be(d.data() + 4, 8);
+    h.counter = get_be(d.data() + 12, 8);
+    return h;
+}
+
+std::size_t seal_datagram(const Key32& key, const SealHeader& h, std::span<const uint8_t> plaintext,
+                          std::span<uint8_t> out) {
+    static_assert(kSealTagSize == crypto_aead_chacha20poly1305_IETF_ABYTES);
+    uint8_t* p = out.data();
+    p[0] = kSealMagic;
+    p[1] = kSealVersion;
+    p[2] = h.sender;
+    p[3] = h.receiver;
+    put_be(p + 4, h.epoch, 8);
+    put_be(p + 12, h.counter, 8);
+    const auto nonce = nonce_of(h.counter);
+    unsigned long long written = 0;
+    crypto_aead_chacha20poly1305_ietf_encrypt(p + kSealHeaderSize, &written, plaintext.data(),
+                                              plaintext.size(), p, kSealHeaderSize, nullptr,
+                                              nonce.data(), key.data());
+    return kSealHeaderSize + static_cast<std::size_t>(written);
+}
+
+bool open_datagram(const Key32& key, std::span<const uint8_t> d, std::span<uint8_t> out) {
+    if (d.size() < kSealOverhead || out.size() < d.size() - kSealOverhead) return false;
+    const auto nonce = nonce_of(get_be(d.data() + 12, 8));
+    unsigned long long written = 0;
+    const int rc = crypto_aead_chacha20poly1305_ietf_decrypt(
+        out.data(), &written, nullptr, d.data() + kSealHeaderSize, d.size() - kSealHeaderSize,
+        d.data(), kSealHeaderSize, nonce.data(), key.data());
+    if (rc != 0) sodium_memzero(out.data(), d.size() - kSealOverhead);
+    return rc == 0;
+}
+
+}  // namespace meshcall
