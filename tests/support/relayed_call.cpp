@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <csignal>
 #include <stdexcept>
 
 namespace meshcall::test {
 
-RelayedCall::RelayedCall(const TempDir& dir, bool with_carol) {
+RelayedCall::RelayedCall(const TempDir& dir, bool with_carol, const nlohmann::json& room_extra)
+    : dir_(dir) {
     alice_port_ = free_udp_port();
     bob_port_ = free_udp_port();
     const int relay_in = free_udp_port(), relay_out = free_udp_port();
@@ -29,16 +31,17 @@ RelayedCall::RelayedCall(const TempDir& dir, bool with_carol) {
         if (with_carol) peers.push_back({"carol", carol});
         return peers;
     };
-    const TestRoom room_a =
-        write_room(dir, "alice-room.json", "relayed", rooms(alice_port_, relay_in));
-    const TestRoom room_b =
-        write_room(dir, "bob-room.json", "relayed", rooms(relay_out, bob_port_));
+    room_a_ = write_room(dir, "alice-room.json", "relayed", rooms(alice_port_, relay_in), 320, 240,
+                         400, room_extra);
+    const TestRoom room_b = write_room(dir, "bob-room.json", "relayed", rooms(relay_out, bob_port_),
+                                       320, 240, 400, room_extra);
     thread_ = std::thread([this] { run(); });
-    alice_ = std::make_unique<Daemon>(dir, room_a, "alice");
+    alice_ = std::make_unique<Daemon>(dir, room_a_, "alice");
     bob_ = std::make_unique<Daemon>(dir, room_b, "bob");
     if (with_carol) {
         const TestRoom room_c =
-            write_room(dir, "carol-room.json", "relayed", rooms(alice_port_, bob_port_));
+            write_room(dir, "carol-room.json", "relayed", rooms(alice_port_, bob_port_), 320, 240,
+                       400, room_extra);
         carol_ = std::make_unique<Daemon>(dir, room_c, "carol");
     }
 }
@@ -51,6 +54,12 @@ RelayedCall::~RelayedCall() {
     if (thread_.joinable()) thread_.join();
     close(to_alice_);
     close(to_bob_);
+}
+
+void RelayedCall::restart_alice() {
+    alice_->process().signal(SIGKILL);
+    alice_->process().wait(std::chrono::seconds(5));
+    alice_ = std::make_unique<Daemon>(dir_, room_a_, "alice");
 }
 
 bool RelayedCall::ready() {

@@ -26,14 +26,19 @@ using RelayTransform =
 class RelayedCall {
   public:
     // Writes the rooms into `dir` and starts the relay, then the daemons (headless, test
-    // pattern and tone, as Daemon does).
-    RelayedCall(const TempDir& dir, bool with_carol);
+    // pattern and tone, as Daemon does). `room_extra` goes into every room file ("security",
+    // "secret", ...).
+    RelayedCall(const TempDir& dir, bool with_carol,
+                const nlohmann::json& room_extra = nlohmann::json::object());
     ~RelayedCall();
     RelayedCall(const RelayedCall&) = delete;
     RelayedCall& operator=(const RelayedCall&) = delete;
 
     // Any thread; takes effect from the next datagram.
     void set_transform(RelayTransform transform);
+
+    // Kills alice (SIGKILL: no goodbye) and starts her again on the same room file.
+    void restart_alice();
 
     Daemon& alice() { return *alice_; }
     Daemon& bob() { return *bob_; }
@@ -49,6 +54,8 @@ class RelayedCall {
     RelayTransform transform_;
     std::atomic<bool> stop_{false};
     std::thread thread_;
+    const TempDir& dir_;
+    TestRoom room_a_;
     std::unique_ptr<Daemon> alice_, bob_, carol_;
 };
 

@@ -20,7 +20,8 @@ int TestRoom::port_of(const std::string& peer) const {
 }
 
 TestRoom write_room(const TempDir& dir, const std::string& file, const std::string& room_name,
-                    const std::vector<TestPeer>& peers, int width, int height, int bitrate_kbps) {
+                    const std::vector<TestPeer>& peers, int width, int height, int bitrate_kbps,
+                    const nlohmann::json& extra) {
     TestRoom room;
     room.name = room_name;
     room.path = dir.file(file);
@@ -29,6 +30,7 @@ TestRoom write_room(const TempDir& dir, const std::string& file, const std::stri
     for (const auto& p : peers) {
         list.push_back({{"name", p.name}, {"host", "127.0.0.1"}, {"port", p.port}});
         if (!p.role.empty()) list.back()["role"] = p.role;
+        list.back().update(p.fields);
     }
     nlohmann::json j = {
         {"room", room_name},
@@ -36,6 +38,7 @@ TestRoom write_room(const TempDir& dir, const std::string& file, const std::stri
          {{"width", width}, {"height", height}, {"fps", 30}, {"bitrate_kbps", bitrate_kbps}}},
         {"audio", {{"bitrate_kbps", 32}}},
         {"peers", list}};
+    j.update(extra);
     dir.write(file, j.dump(2));
     return room;
 }

@@ -17,6 +17,7 @@ struct TestPeer {
     std::string name;
     int port = 0;
     std::string role = {};  // "viewer", "sender", or empty: a participant
+    nlohmann::json fields = nlohmann::json::object();  // more of its entry ("plain", ...)
 };
 
 // A viewer entry whose `ports` ports (port + k, one per peer that sends to it) are all free
@@ -31,10 +32,11 @@ struct TestRoom {
     std::vector<TestPeer> peers;
     int port_of(const std::string& peer) const;
 };
-// The room file `file` in `dir` with these peers (ports chosen by the caller).
+// The room file `file` in `dir` with these peers (ports chosen by the caller); `extra` is
+// merged into the top level ("security", "secret", ...).
 TestRoom write_room(const TempDir& dir, const std::string& file, const std::string& room_name,
                     const std::vector<TestPeer>& peers, int width = 320, int height = 240,
-                    int bitrate_kbps = 400);
+                    int bitrate_kbps = 400, const nlohmann::json& extra = nlohmann::json::object());
 TestRoom make_room(const TempDir& dir, const std::string& room_name,
                    const std::vector<std::string>& names, int width = 320, int height = 240,
                    int bitrate_kbps = 400);
