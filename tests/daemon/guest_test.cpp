@@ -69,7 +69,10 @@ TEST_CASE("guest: invite's sender command is a connected tile at every participa
     }
     const auto argv = sender_with_test_sources(invite_commands(room, "cam"));
     Process cam(argv, dir.file("cam.log"));
-    for (auto& [name, d] : daemons) {
+    // (No structured bindings in the lambdas below: clang 14 cannot capture them.)
+    for (auto& entry : daemons) {
+        const std::string& name = entry.first;
+        Daemon* d = entry.second.get();
         INFO(name, ": ", d->peer("cam").dump(), "\ncam: ", read_file(dir.file("cam.log")));
         CHECK(wait_until(
             [&] {
@@ -82,7 +85,9 @@ TEST_CASE("guest: invite's sender command is a connected tile at every participa
     // Judged over a window after every tile is up: frames keep coming, nothing is refused.
     std::map<std::string, json> before;
     for (auto& [name, d] : daemons) before[name] = d->peer("cam");
-    for (auto& [name, d] : daemons) {
+    for (auto& entry : daemons) {
+        const std::string& name = entry.first;
+        Daemon* d = entry.second.get();
         const json b = before[name];
         json p;
         CHECK(wait_until(
