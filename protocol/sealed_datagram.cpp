@@ -29,12 +29,11 @@ std::array<uint8_t, crypto_aead_chacha20poly1305_IETF_NPUBBYTES> nonce_of(uint64
 }  // namespace
 
 std::optional<SealHeader> peek_seal_header(std::span<const uint8_t> d) {
-    if (d.size() < kSealOverhead || d[0] != kSealMagic || d[1] != kSealVersion) return std::nullopt;
+    if (d.size() < kSealOverhead || d[0] != kSealMagic) return std::nullopt;
     SealHeader h;
-    h.sender = d[2];
-    h.receiver = d[3];
-    h.epoch = get_be(d.data() + 4, 8);
-    h.counter = get_be(d.data() + 12, 8);
+    h.sender = d[1];
+    h.epoch = get_be(d.data() + 2, 8);
+    h.counter = get_be(d.data() + 10, 6);
     return h;
 }
 
@@ -43,11 +42,9 @@ std::size_t seal_datagram(const Key32& key, const SealHeader& h, std::span<const
     static_assert(kSealTagSize == crypto_aead_chacha20poly1305_IETF_ABYTES);
     uint8_t* p = out.data();
     p[0] = kSealMagic;
-    p[1] = kSealVersion;
-    p[2] = h.sender;
-    p[3] = h.receiver;
-    put_be(p + 4, h.epoch, 8);
-    put_be(p + 12, h.counter, 8);
+    p[1] = h.sender;
+    put_be(p + 2, h.epoch, 8);
+    put_be(p + 10, h.counter, 6);
     const auto nonce = nonce_of(h.counter);
     unsigned long long written = 0;
     crypto_aead_chacha20poly1305_ietf_encrypt(p + kSealHeaderSize, &written, plaintext.data(),
@@ -58,7 +55,7 @@ std::size_t seal_datagram(const Key32& key, const SealHeader& h, std::span<const
 
 bool open_datagram(const Key32& key, std::span<const uint8_t> d, std::span<uint8_t> out) {
     if (d.size() < kSealOverhead || out.size() < d.size() - kSealOverhead) return false;
-    const auto nonce = nonce_of(get_be(d.data() + 12, 8));
+    const auto nonce = nonce_of(get_be(d.data() + 10, 6));
     unsigned long long written = 0;
     const int rc = crypto_aead_chacha20poly1305_ietf_decrypt(
         out.data(), &written, nullptr, d.data() + kSealHeaderSize, d.size() - kSealHeaderSize,

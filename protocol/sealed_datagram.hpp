@@ -1,4 +1,4 @@
-// SealedDatagram: the wire format of an encrypted room (README, "Wire format"): a 20-byte header
+// SealedDatagram: the wire format of an encrypted room (README, "Wire format"): a 16-byte header
 // (associated data) + ChaCha20-Poly1305-IETF ciphertext of today's 1-7 TS packets + a 16-byte
 // tag. The header's first byte is never 0x47, so a sealed datagram is never taken for TS.
 // Pure functions; any thread.
@@ -14,25 +14,22 @@ namespace meshcall {
 
 using Key32 = std::array<uint8_t, 32>;
 
-constexpr uint8_t kSealMagic = 0xE5;
-constexpr uint8_t kSealVersion = 1;
-constexpr std::size_t kSealHeaderSize = 20;
+constexpr uint8_t kSealMagic = 0xE5;  // and version 1: another version gets another byte
+constexpr std::size_t kSealHeaderSize = 16;
 constexpr std::size_t kSealTagSize = 16;
 constexpr std::size_t kSealOverhead = kSealHeaderSize + kSealTagSize;
-// In a "room" room one ciphertext serves every receiver.
-constexpr uint8_t kSealEveryone = 0xFF;
+constexpr uint64_t kSealMaxCounter = (uint64_t{1} << 48) - 1;
 
-// magic, version, sender (its index in the room's peers), receiver (its index, or kSealEveryone),
-// epoch (the sender's start: wall-clock µs x 256 + a random byte, big-endian), counter (per
-// key, big-endian; the nonce).
+// magic (and version), sender (its index in the room's peers), epoch (the sender's start:
+// wall-clock µs x 256 + a random byte; 8 bytes, big-endian), counter (per key, the nonce; 6
+// bytes, big-endian). The receiver is not named: in a "keys" room the key is the pair's.
 struct SealHeader {
     uint8_t sender = 0;
-    uint8_t receiver = kSealEveryone;
     uint64_t epoch = 0;
     uint64_t counter = 0;
 };
 
-// The header of a datagram that starts like a sealed one (magic, version, long enough to hold a
+// The header of a datagram that starts like a sealed one (the magic, long enough to hold a
 // tag); nullopt otherwise. Says nothing about authenticity.
 std::optional<SealHeader> peek_seal_header(std::span<const uint8_t> datagram);
 

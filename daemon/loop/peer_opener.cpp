@@ -11,8 +11,7 @@ PeerOpener::PeerOpener(const Room& room, std::size_t peer, std::size_t self,
     : room_(room.name),
       name_(room.peers[peer].name),
       secret_(room.secret),
-      peer_(static_cast<uint8_t>(peer)),
-      self_(static_cast<uint8_t>(self)) {
+      peer_(static_cast<uint8_t>(peer)) {
     if (!room.encrypted() || room.peers[peer].plain) return;
     init_crypto();
     mode_ = room.security;
@@ -42,8 +41,7 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
                                     std::vector<uint8_t>& plaintext) {
     if (mode_ == Security::none) return Result::plain;
     const auto h = peek_seal_header(datagram);
-    const uint8_t to = mode_ == Security::keys ? self_ : kSealEveryone;
-    if (!h || h->sender != peer_ || h->receiver != to || h->epoch == 0) return Result::auth_failed;
+    if (!h || h->sender != peer_ || h->epoch == 0) return Result::auth_failed;
     const bool other_epoch = h->epoch != epoch_;
     // An older start while the current one is alive: a replay (or a clock set back; taken once
     // the current epoch has been silent for kEpochIdleUs).

@@ -1,5 +1,5 @@
 // PeerOpener: what one listed peer sends, checked before anything parses it. In an encrypted
-// room a datagram must carry that peer's sender index (and ours, in a "keys" room), open under
+// room a datagram must carry that peer's sender index, open under
 // the key of its epoch and pass the epoch's replay window. Another epoch (a restart) is taken
 // only once one of its datagrams opens, and only if it is later than the current one (epochs
 // are start times) or the current one has been silent for 3 s (a restart on a clock set back);
@@ -46,7 +46,7 @@ class PeerOpener {
     std::string room_, name_;
     std::optional<Key32> secret_;
     Key32 from_peer_{};  // "keys": the direction key peer -> me
-    uint8_t peer_ = 0, self_ = 0;
+    uint8_t peer_ = 0;
     uint64_t epoch_ = 0;  // the epoch taken (0: none yet)
     int64_t last_opened_us_ = 0;
     Key32 key_{};

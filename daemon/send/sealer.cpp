@@ -17,7 +17,6 @@ Sealer::Sealer(const Room& room, std::size_t self, const std::optional<Key32>& m
     for (std::size_t i = 0; i < room.peers.size(); ++i) {
         if (i == self) continue;
         Slot s;
-        s.receiver = static_cast<uint8_t>(i);
         s.plain = mode_ == Security::none || room.peers[i].plain;
         if (!s.plain && mode_ == Security::keys) {
             const auto& mine = room.peers[self].public_key;
@@ -39,16 +38,18 @@ Sealer::Sealer(const Room& room, std::size_t self, const std::optional<Key32>& m
 void Sealer::seal(std::span<const uint8_t> plaintext) {
     plaintext_ = plaintext;
     if (mode_ == Security::none) return;
+    // 2^48 datagrams: some 44,000 years at 200 a second. Never reuse a nonce even then.
+    if (room_counter_ > kSealMaxCounter || (!slots_.empty() && slots_[0].counter > kSealMaxCounter))
+        throw std::runtime_error("the encryption counter is used up: restart for a new epoch");
     if (mode_ == Security::room) {
         shared_.resize(plaintext.size() + kSealOverhead);
-        seal_datagram(room_key_, {self_, kSealEveryone, epoch_, room_counter_++}, plaintext,
-                      shared_);
+        seal_datagram(room_key_, {self_, epoch_, room_counter_++}, plaintext, shared_);
         return;
     }
     for (auto& s : slots_) {
         if (s.plain) continue;
         s.sealed.resize(plaintext.size() + kSealOverhead);
-        seal_datagram(s.key, {self_, s.receiver, epoch_, s.counter++}, plaintext, s.sealed);
+        seal_datagram(s.key, {self_, epoch_, s.counter++}, plaintext, s.sealed);
     }
 }
 

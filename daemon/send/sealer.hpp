@@ -31,8 +31,7 @@ class Sealer {
   private:
     struct Slot {
         bool plain = true;
-        uint8_t receiver = 0;  // its index in the room
-        Key32 key{};           // "keys" only
+        Key32 key{};  // "keys" only
         uint64_t counter = 0;
         std::vector<uint8_t> sealed;
     };

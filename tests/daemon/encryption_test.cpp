@@ -150,7 +150,7 @@ TEST_CASE(
         std::vector<uint8_t> plain(188 * 7, 0xFF);
         for (std::size_t i = 0; i < plain.size(); i += 188) plain[i] = 0x47;
         std::vector<uint8_t> forged(plain.size() + kSealOverhead);
-        seal_datagram(wrong, {0, kSealEveryone, new_epoch(), n}, plain, forged);
+        seal_datagram(wrong, {0, new_epoch(), n}, plain, forged);
         send(std::vector<uint8_t>(300, uint8_t(n)));  // garbage
         send(plain);                                  // plaintext TS
         send(forged);                                 // sealed under another secret

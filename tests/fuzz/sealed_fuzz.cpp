@@ -84,7 +84,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 plain[1] = static_cast<uint8_t>(counter);
                 last.resize(plain.size() + kSealOverhead);
                 seal_datagram(room_sender_key(*room().secret, "fuzz", "alice", epoch),
-                              {0, kSealEveryone, epoch, counter}, plain, last);
+                              {0, epoch, counter}, plain, last);
                 const auto r = bob.open(last, now, out);
                 if (r == PeerOpener::Result::auth_failed || r == PeerOpener::Result::plain)
                     fail("a real datagram was refused as unauthentic");
