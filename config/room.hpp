@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/address.hpp"
+#include "config/key32.hpp"
 
 namespace meshcall {
 
@@ -28,12 +30,22 @@ enum class PeerRole {
 };
 const char* role_name(PeerRole role);
 
+// How the room's datagrams are protected (README, "The room file").
+enum class Security {
+    none,  // not encrypted: today's wire format, byte for byte
+    room,  // one shared secret: whoever has the room file is in
+    keys,  // a key pair per participant (pairwise keys): no member can pass for another
+};
+const char* security_name(Security s);  // "none" | "room" | "keys"
+
 struct PeerEntry {
     std::string name;
     std::string host;  // as written in the file
     uint16_t port = 0;
     Address address;  // resolved once, at load
     PeerRole role = PeerRole::participant;
+    std::optional<Key32> public_key;  // X25519; set for every non-plain peer of a "keys" room
+    bool plain = false;               // a stock guest in an encrypted room: sends/gets cleartext
 
     bool sends() const { return role != PeerRole::viewer; }
     bool receives() const { return role != PeerRole::sender; }
@@ -44,6 +56,10 @@ struct Room {
     VideoSettings video;
     AudioSettings audio;
     std::vector<PeerEntry> peers;
+    Security security = Security::none;
+    std::optional<Key32> secret;  // required for "room"; optional for "keys"; never for "none"
+
+    bool encrypted() const { return security != Security::none; }
 
     // Index into peers of `name`, or -1.
     int index_of(const std::string& name) const;
