@@ -1,14 +1,56 @@
 // check: room file validation and a summary of the call.
 #include "client/check.hpp"
 
+#include <sys/stat.h>
+
 #include <cstdio>
 
 #include "config/error.hpp"
 #include "config/json_reader.hpp"
+#include "config/private_file.hpp"
 #include "config/profile.hpp"
 #include "config/room.hpp"
 
 namespace meshcall {
+
+namespace {
+
+// What the room's security level means for the people in the call. Never a key or the secret.
+const char* security_meaning(Security s) {
+    switch (s) {
+        case Security::room:
+            return "every datagram encrypted and authenticated; whoever has this file is in";
+        case Security::keys:
+            return "pairwise keys: no member can pass for another";
+        case Security::none:
+            break;
+    }
+    return "NOT encrypted: anyone on the path sees and hears the call";
+}
+
+void print_security(const Room& room) {
+    std::printf("  security: %s (%s)\n", security_name(room.security),
+                security_meaning(room.security));
+    std::string plain;
+    for (const auto& p : room.peers)
+        if (p.plain) plain += (plain.empty() ? "" : ", ") + p.name;
+    if (!plain.empty())
+        std::printf("  unencrypted (plain guests, their streams are not private): %s\n",
+                    plain.c_str());
+}
+
+// A file holding the room's secret should be the owner's alone, as a private key is.
+void warn_if_readable(const std::string& path, const Room& room) {
+    struct stat st {};
+    if (!room.secret || stat(path.c_str(), &st) != 0 || (st.st_mode & 044) == 0) return;
+    std::fprintf(
+        stderr,
+        "meshcall: warning: %s is readable by group or others (mode %s) and holds the room's "
+        "secret: chmod 600 %s\n",
+        path.c_str(), mode_text(st.st_mode).c_str(), path.c_str());
+}
+
+}  // namespace
 
 int run_check(const std::string& room_path, const std::string& as_arg) {
     try {
@@ -35,6 +77,8 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
         std::printf("  video %dx%d @ %d fps, %d kbit/s; audio Opus %d kbit/s\n", room.video.width,
                     room.video.height, room.video.fps, room.video.bitrate_kbps,
                     room.audio.bitrate_kbps);
+        print_security(room);
+        warn_if_readable(room_path, room);
         std::size_t receivers = 0;
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             const PeerEntry& p = room.peers[i];
@@ -50,6 +94,7 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
             } else if (p.role == PeerRole::sender) {
                 role = "  sender: sends only";
             }
+            if (p.plain) role += ", plain: not encrypted";
             std::printf("  %s %-16s %s:%u -> %s%s\n", static_cast<int>(i) == self ? "*" : " ",
                         p.name.c_str(), p.host.c_str(), p.port, p.address.to_string().c_str(),
                         role.c_str());

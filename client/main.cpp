@@ -6,6 +6,8 @@
 #include "client/demo.hpp"
 #include "client/invite.hpp"
 #include "client/join.hpp"
+#include "client/keygen.hpp"
+#include "client/new_room.hpp"
 #include "config/call_args.hpp"
 #include "protocol/exit_codes.hpp"
 
@@ -74,6 +76,41 @@ int main(int argc, char** argv) {
     demo->add_option("--seconds", demo_seconds, "How long the call lasts (default 10)")
         ->check(CLI::Range(1.0, 3600.0));
 
+    KeygenArgs keygen_args;
+    auto* keygen = app.add_subcommand(
+        "keygen",
+        "Make your private key for \"keys\" rooms and print its public key (your entry's "
+        "\"public_key\")");
+    keygen->add_option("--key", keygen_args.key_path,
+                       "Where the private key goes (default: "
+                       "$XDG_CONFIG_HOME/meshcall/private_key)");
+    auto* keygen_force =
+        keygen->add_flag("--force", keygen_args.force, "Replace a private key already there");
+    keygen->add_flag("--show", keygen_args.show, "Print the public key of the key already there")
+        ->excludes(keygen_force);
+
+    NewRoomArgs new_room_args;
+    auto* new_room = app.add_subcommand(
+        "new-room", "Write a room file (mode 0600) with a fresh secret; `meshcall check` it next");
+    new_room->add_option("FILE", new_room_args.path, "The room file to write")->required();
+    new_room->add_option("--room", new_room_args.room, "The room's name")->required();
+    new_room
+        ->add_option("--peer", new_room_args.peers,
+                     "A participant: NAME=HOST:PORT (IPv6: NAME=[::1]:41310); repeat for each")
+        ->required()
+        ->allow_extra_args(false);
+    new_room
+        ->add_option("--viewer", new_room_args.viewers,
+                     "A stock player: NAME=HOST:PORT (receives peers[k] at PORT + k)")
+        ->allow_extra_args(false);
+    new_room->add_option("--sender", new_room_args.senders, "A stock ffmpeg sender: NAME=HOST:PORT")
+        ->allow_extra_args(false);
+    new_room
+        ->add_option("--security", new_room_args.security,
+                     "room (one shared secret, the default) | keys (a key pair each) | none")
+        ->check(CLI::IsMember({"room", "keys", "none"}));
+    new_room->add_flag("--force", new_room_args.force, "Replace a file already there");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -89,5 +126,7 @@ int main(int argc, char** argv) {
     if (*list) return run_list();
     if (*invite) return run_invite(invite_room, invite_as, invite_json);
     if (*demo) return run_demo(demo_peers, demo_seconds);
+    if (*keygen) return run_keygen(keygen_args);
+    if (*new_room) return run_new_room(new_room_args);
     return kExitUsage;
 }

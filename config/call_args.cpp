@@ -18,6 +18,9 @@ void add_call_options(CLI::App& app, CallArgs& args) {
                    "Control socket path (default: $XDG_RUNTIME_DIR/meshcall/ROOM.sock)");
     app.add_option("--profile", args.profile_path,
                    "Profile file (default: $XDG_CONFIG_HOME/meshcall/profile.json)");
+    app.add_option("--key", args.key_path,
+                   "Your private key, for a \"keys\" room (default: "
+                   "$XDG_CONFIG_HOME/meshcall/private_key, written by `meshcall keygen`)");
     app.add_option("--snapshot", args.snapshot,
                    "Write the grid as a PNG to this path, every --snapshot-every seconds");
     app.add_option("--snapshot-every", args.snapshot_every,
@@ -37,6 +40,7 @@ std::vector<std::string> call_argv(const CallArgs& args) {
     option("--audio", args.audio);
     option("--control", args.control);
     option("--profile", args.profile_path);
+    option("--key", args.key_path);
     option("--snapshot", args.snapshot);
     option("--record-mix", args.record_mix);
     if (args.snapshot_every != CallArgs{}.snapshot_every) {

@@ -11,8 +11,8 @@
 
 namespace meshcall {
 
-// Adds --as, --video, --audio, --headless, --control, --profile, --snapshot, --snapshot-every,
-// --record-mix and -v to `app`, writing into `args`.
+// Adds --as, --video, --audio, --headless, --control, --profile, --key, --snapshot,
+// --snapshot-every, --record-mix and -v to `app`, writing into `args`.
 void add_call_options(CLI::App& app, CallArgs& args);
 
 // meshcalld's command line for `args` (without the program name): --room first, then each

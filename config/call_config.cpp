@@ -3,9 +3,29 @@
 
 #include "config/error.hpp"
 #include "config/json_reader.hpp"
+#include "config/private_key.hpp"
 #include "config/profile.hpp"
 
 namespace meshcall {
+
+namespace {
+
+// In a "keys" room: the private key at --key (or the default path), which must be the one whose
+// public key the room lists for me.
+std::optional<Key32> load_my_key(const CallConfig& c, const CallArgs& args) {
+    if (c.room.security != Security::keys) return std::nullopt;
+    const std::string path = args.key_path.empty() ? default_key_path() : args.key_path;
+    const Key32 sk = load_private_key(path);
+    const Key32 pk = public_key_of(sk);
+    const PeerEntry& me = c.me();
+    if (me.public_key && pk == *me.public_key) return sk;
+    throw ConfigError(c.room_label + ": the private key " + path + " does not belong to peers[" +
+                      std::to_string(c.self) + "] (\"" + me.name + "\"): its public key is " +
+                      key_to_base64(pk) + ", the room lists " +
+                      (me.public_key ? key_to_base64(*me.public_key) : std::string("none")));
+}
+
+}  // namespace
 
 CallConfig resolve_call_config(const CallArgs& args) {
     CallConfig c;
@@ -19,6 +39,7 @@ CallConfig resolve_call_config(const CallArgs& args) {
         throw ConfigError(c.room_label + ": which peer are you? Give --as NAME (or \"name\" in " +
                           default_profile_path() + ")");
     c.self = find_participant(c.room, as, c.room_label);
+    c.private_key = load_my_key(c, args);
 
     std::string error;
     if (!args.video.empty()) {

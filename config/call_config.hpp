@@ -18,6 +18,7 @@ struct CallArgs {
     std::string audio;
     std::string control;
     std::string profile_path;   // empty: the default profile path
+    std::string key_path;       // --key PATH; empty: default_key_path()
     std::string snapshot;       // --snapshot PATH.png
     double snapshot_every = 1;  // --snapshot-every SECONDS
     std::string record_mix;     // --record-mix PATH.wav
@@ -37,6 +38,9 @@ struct CallConfig {
     std::string record_mix_path;
     bool headless = false;
     int verbosity = 0;
+    // This user's X25519 secret key: set only in a "keys" room, and then it belongs to me()
+    // (its public key is me().public_key).
+    std::optional<Key32> private_key;
 
     std::optional<Key32> private_key;  // X25519, in a "keys" room
 

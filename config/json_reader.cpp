@@ -89,6 +89,12 @@ std::string JsonReader::get_string(const std::string& key) {
     return v.get<std::string>();
 }
 
+bool JsonReader::get_bool(const std::string& key) {
+    const auto& v = require(key);
+    if (!v.is_boolean()) fail(path_of(key), "must be true or false, not " + json_type_name(v));
+    return v.get<bool>();
+}
+
 int64_t JsonReader::get_int(const std::string& key, int64_t min, int64_t max, const char* what) {
     const auto& v = require(key);
     if (!v.is_number_integer())

@@ -24,6 +24,7 @@ class JsonReader {
 
     bool has(const std::string& key) const;
     std::string get_string(const std::string& key);
+    bool get_bool(const std::string& key);  // a JSON true or false, nothing else
     int64_t get_int(const std::string& key, int64_t min, int64_t max, const char* what);
     const nlohmann::json& get_array(const std::string& key);
     const nlohmann::json& get_object(const std::string& key);

@@ -3,6 +3,7 @@
 
 #include "config/error.hpp"
 #include "config/json_reader.hpp"
+#include "config/room_security.hpp"
 
 namespace meshcall {
 
@@ -65,6 +66,7 @@ PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
                        "\" is not a role; use \"viewer\" (a stock player), \"sender\" (a stock "
                        "ffmpeg sender) or leave it out (a meshcall participant)");
     }
+    parse_peer_security(r, p);
     r.finish();
     Resolved res = resolve_udp(p.host, p.port);
     if (!res.address) r.fail(r.path_of("host"), "peer \"" + p.name + "\": " + res.error);
@@ -155,6 +157,8 @@ Room parse_room(const std::string& text, const std::string& label) {
         r.fail("room", "\"" + room.name + "\" is not a valid room name; " + name_rule());
     room.video = parse_video(r);
     room.audio = parse_audio(r);
+    room.security = parse_security(r);
+    room.secret = parse_secret(r);
     const auto& peers = r.get_array("peers");
     if (peers.size() < kMinPeers || peers.size() > kMaxPeers)
         r.fail("peers",
@@ -187,6 +191,7 @@ Room parse_room(const std::string& text, const std::string& label) {
         r.fail("peers",
                "every entry is a guest (a viewer or a sender); a call needs at least one "
                "meshcall participant (an entry with no \"role\")");
+    check_room_security(room, r);
     r.finish();
     return room;
 }

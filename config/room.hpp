@@ -1,13 +1,13 @@
 // Room: the shared room file, parsed once and validated into an immutable value.
 #pragma once
 
-#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "config/address.hpp"
+#include "config/key32.hpp"
 
 namespace meshcall {
 
@@ -30,9 +30,13 @@ enum class PeerRole {
 };
 const char* role_name(PeerRole role);
 
-using Key32 = std::array<uint8_t, 32>;
-enum class Security { none, room, keys };
-const char* security_name(Security s);
+// How the room's datagrams are protected (README, "The room file").
+enum class Security {
+    none,  // not encrypted: today's wire format, byte for byte
+    room,  // one shared secret: whoever has the room file is in
+    keys,  // a key pair per participant (pairwise keys): no member can pass for another
+};
+const char* security_name(Security s);  // "none" | "room" | "keys"
 
 struct PeerEntry {
     std::string name;
@@ -40,8 +44,8 @@ struct PeerEntry {
     uint16_t port = 0;
     Address address;  // resolved once, at load
     PeerRole role = PeerRole::participant;
-    std::optional<Key32> public_key;  // X25519, in a "keys" room
-    bool plain = false;               // a stock guest in an encrypted room: not encrypted
+    std::optional<Key32> public_key;  // X25519; set for every non-plain peer of a "keys" room
+    bool plain = false;               // a stock guest in an encrypted room: sends/gets cleartext
 
     bool sends() const { return role != PeerRole::viewer; }
     bool receives() const { return role != PeerRole::sender; }
@@ -53,7 +57,8 @@ struct Room {
     AudioSettings audio;
     std::vector<PeerEntry> peers;
     Security security = Security::none;
-    std::optional<Key32> secret;
+    std::optional<Key32> secret;  // required for "room"; optional for "keys"; never for "none"
+
     bool encrypted() const { return security != Security::none; }
 
     // Index into peers of `name`, or -1.

@@ -1,5 +1,6 @@
 // Tests client/check through the real meshcall binary: `meshcall check`, exit codes and messages.
 #include <doctest/doctest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <string>
@@ -212,4 +213,75 @@ TEST_CASE("check: a room with guests counts them and lists each viewer's port + 
     CHECK(contains(r.out, "you send to 2 peers, upload 2064 kbit/s"));
     const auto tv = meshcall_in(dir, {"check", dir.file("guests.json"), "--as", "tv"});
     CHECK(contains(tv.out, "meshcall invite"));
+}
+
+namespace {
+
+// A "room" room with a viewer and a sender (plain), and its secret.
+const char* const kSecret = "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=";
+const char* const kSecureRoom = R"({"room": "secure", "security": "room",
+    "secret": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3I=", "peers": [
+    {"name": "alice", "host": "127.0.0.1", "port": 41310},
+    {"name": "tv", "host": "127.0.0.1", "port": 41320, "role": "viewer", "plain": true},
+    {"name": "bob", "host": "127.0.0.1", "port": 41311},
+    {"name": "cam", "host": "127.0.0.1", "port": 41312, "role": "sender", "plain": true}]})";
+
+}  // namespace
+
+TEST_CASE("check: an encrypted room shows its security and plain guests, never the secret") {
+    TempDir dir;
+    dir.write("secure.json", kSecureRoom);
+    REQUIRE(chmod(dir.file("secure.json").c_str(), 0600) == 0);
+    const auto r = meshcall_in(dir, {"check", dir.file("secure.json"), "--as", "bob"});
+    INFO(r.out, r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out,
+                   "security: room (every datagram encrypted and authenticated; whoever "
+                   "has this file is in)"));
+    CHECK(contains(r.out, "unencrypted (plain guests, their streams are not private): tv, cam"));
+    CHECK(contains(r.out, "sender: sends only, plain: not encrypted"));
+    CHECK(!contains(r.out + r.err, kSecret));
+    CHECK(!contains(r.out + r.err, "c2VjcmV0"));
+    CHECK(r.err.empty());
+}
+
+TEST_CASE("check: a room file with a secret that others can read gets a warning") {
+    TempDir dir;
+    dir.write("secure.json", kSecureRoom);
+    const std::string path = dir.file("secure.json");
+    REQUIRE(chmod(path.c_str(), 0644) == 0);
+    const auto r = meshcall_in(dir, {"check", path});
+    INFO(r.out, r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.err, "holds the room's secret: chmod 600 " + path));
+    CHECK(contains(r.err, "mode 0644"));
+    CHECK(!contains(r.out + r.err, kSecret));
+}
+
+TEST_CASE("check: a none room says it is not encrypted, a keys room says pairwise keys") {
+    TempDir dir;
+    const auto none = meshcall_in(dir, {"check", example("four.json")});
+    CHECK(contains(none.out,
+                   "security: none (NOT encrypted: anyone on the path sees and hears the call)"));
+    CHECK(none.err.empty());  // no secret, no warning, whatever the mode
+    dir.write("keys.json", R"({"room": "keyed", "security": "keys", "peers": [
+        {"name": "alice", "host": "127.0.0.1", "port": 41310,
+         "public_key": "YWxpY2UtYWxpY2UtYWxpY2UtYWxpY2UtYWxpY2UtYWw="},
+        {"name": "bob", "host": "127.0.0.1", "port": 41311,
+         "public_key": "Ym9iLWJvYi1ib2ItYm9iLWJvYi1ib2ItYm9iLWJvYi0="}]})");
+    const auto keys = meshcall_in(dir, {"check", dir.file("keys.json")});
+    INFO(keys.out, keys.err);
+    CHECK(keys.status == 0);
+    CHECK(contains(keys.out, "security: keys (pairwise keys: no member can pass for another)"));
+    CHECK(!contains(keys.out + keys.err, "YWxpY2Ut"));
+}
+
+TEST_CASE("check: security errors exit 2 naming file and field") {
+    TempDir dir;
+    dir.write("bad.json", R"({"room": "r", "security": "room", "secret": "QUJD", "peers": [
+        {"name": "alice", "host": "127.0.0.1", "port": 41310},
+        {"name": "bob", "host": "127.0.0.1", "port": 41311}]})");
+    const auto r = meshcall_in(dir, {"check", dir.file("bad.json")});
+    check_clean_failure(r);
+    CHECK(contains(r.err, "bad.json: secret: decodes to 3 bytes; a secret is 32"));
 }

@@ -57,6 +57,35 @@ bool hosts_are_literals(const std::string& text) {
     return true;
 }
 
+// The security rules (README, "The room file"): a secret only when encrypted and always in a
+// "room" room; public keys only in a "keys" room, on every participant, none twice; "plain"
+// only, and always, on the guests of an encrypted room.
+void check_security(const meshcall::Room& room) {
+    using meshcall::Security;
+    const std::string name = meshcall::security_name(room.security);
+    if (name != "none" && name != "room" && name != "keys") fail("security name", name);
+    if (room.encrypted() != (room.security != Security::none)) fail("encrypted()");
+    if (room.security == Security::none && room.secret) fail("a secret in a none room");
+    if (room.security == Security::room && !room.secret) fail("a room room without a secret");
+    for (std::size_t i = 0; i < room.peers.size(); ++i) {
+        const auto& p = room.peers[i];
+        const bool guest = p.role != meshcall::PeerRole::participant;
+        if (p.plain && (!guest || !room.encrypted())) fail("plain on", p.name);
+        if (guest && room.encrypted() && !p.plain) fail("a guest that is not plain", p.name);
+        const bool needs_key = room.security == Security::keys && !p.plain;
+        if (p.public_key.has_value() != needs_key) fail("public key on", p.name);
+        for (std::size_t j = 0; j < i; ++j)
+            if (p.public_key && room.peers[j].public_key == p.public_key)
+                fail("duplicate public key", p.name);
+        if (p.public_key) {
+            std::string error;
+            const auto back =
+                meshcall::key_from_base64(meshcall::key_to_base64(*p.public_key), "a key", error);
+            if (!back || *back != *p.public_key) fail("public key base64 round trip", p.name);
+        }
+    }
+}
+
 void check_room(const meshcall::Room& room) {
     using meshcall::is_valid_name;
     if (!is_valid_name(room.name)) fail("accepted room name", room.name);
@@ -87,6 +116,7 @@ void check_room(const meshcall::Room& room) {
         participants += p.role == meshcall::PeerRole::participant;
     }
     if (participants == 0) fail("a room of guests only");
+    check_security(room);
     if (room.upload_kbps(0) != static_cast<int>(receivers - room.peers[0].receives()) *
                                    (v.bitrate_kbps + room.audio.bitrate_kbps))
         fail("upload_kbps");
