@@ -42,8 +42,6 @@ struct CallConfig {
     // (its public key is me().public_key).
     std::optional<Key32> private_key;
 
-    std::optional<Key32> private_key;  // X25519, in a "keys" room
-
     const PeerEntry& me() const { return room.peers[static_cast<std::size_t>(self)]; }
 };
 

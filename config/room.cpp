@@ -99,18 +99,6 @@ void check_viewer_ports(const Room& room, std::size_t v, JsonReader& r) {
 
 }  // namespace
 
-const char* security_name(Security s) {
-    switch (s) {
-        case Security::room:
-            return "room";
-        case Security::keys:
-            return "keys";
-        case Security::none:
-            break;
-    }
-    return "none";
-}
-
 const char* role_name(PeerRole role) {
     switch (role) {
         case PeerRole::viewer:
