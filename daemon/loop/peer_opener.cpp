@@ -43,14 +43,15 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
     const auto h = peek_seal_header(datagram);
     if (!h || h->sender != peer_ || h->epoch == 0) return Result::auth_failed;
     const bool other_epoch = h->epoch != epoch_;
-    // An older start while the current one is alive: a replay (or a clock set back; taken once
-    // the current epoch has been silent for kEpochIdleUs).
-    if (other_epoch && (retired(h->epoch) || (epoch_ != 0 && h->epoch < epoch_ &&
-                                              now_us - last_opened_us_ < kEpochIdleUs)))
-        return Result::replayed;
     const Key32 key = other_epoch ? key_of(h->epoch) : key_;
     plaintext.resize(datagram.size() - kSealOverhead);
     if (!open_datagram(key, datagram, plaintext)) return Result::auth_failed;
+    // Authentic, from another start: an older start while the current one is alive is a
+    // replay (or a clock set back: taken once the current epoch has been silent for
+    // kEpochIdleUs); a start it replaced is over.
+    if (other_epoch && (retired(h->epoch) || (epoch_ != 0 && h->epoch < epoch_ &&
+                                              now_us - last_opened_us_ < kEpochIdleUs)))
+        return Result::replayed;
     if (other_epoch) {
         if (epoch_ != 0) {
             std::rotate(retired_.begin(), retired_.begin() + 1, retired_.end());

@@ -20,7 +20,7 @@ json guest_room() {
 }
 }  // namespace
 
-TEST_CASE("room roles: no role is a participant; viewer and sender are read as written") {
+TEST_CASE("room roles: no role is a participant, viewer and sender are read as written") {
     const Room room = meshcall::parse_room(guest_room().dump(), kLabel);
     CHECK(room.peers[0].role == PeerRole::participant);
     CHECK(room.peers[2].role == PeerRole::viewer);
@@ -34,7 +34,7 @@ TEST_CASE("room roles: no role is a participant; viewer and sender are read as w
     CHECK(meshcall::parse_room(doc.dump(), kLabel).peers[1].role == PeerRole::participant);
 }
 
-TEST_CASE("room roles: a viewer gets peers[k] at its port + k; everyone else at their address") {
+TEST_CASE("room roles: a viewer gets peers[k] at its port + k, everyone else at their address") {
     const Room room = meshcall::parse_room(guest_room().dump(), kLabel);
     CHECK(room.destination(2, 0).to_string() == "127.0.0.1:41320");
     CHECK(room.destination(2, 1).to_string() == "127.0.0.1:41321");

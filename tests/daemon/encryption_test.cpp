@@ -133,17 +133,18 @@ TEST_CASE("encrypted room: the wire carries no TS sync pattern and no participan
 
 TEST_CASE(
     "encrypted room: garbage, a plaintext stream and a wrong secret from alice's address are "
-    "counted as auth_failed; her picture and carol's go on") {
+    "counted as auth_failed, her picture and carol's go on") {
+    // What the relay's transforms use outlives the relay (declared first, destroyed last).
+    init_crypto();
+    Key32 wrong;
+    randombytes_buf(wrong.data(), wrong.size());
+    std::atomic<uint64_t> injected{0};
     TempDir dir;
     RelayedCall call(dir, true, sealed_room(random_secret()));
     REQUIRE(call.ready());
     REQUIRE(wait_until([&] { return frames(call.bob(), "alice") > 30; }, 15s));
     // What an outsider on the path adds, from alice's address (the relay's): one of each kind
-    // after every real datagram.
-    init_crypto();
-    Key32 wrong;
-    randombytes_buf(wrong.data(), wrong.size());
-    std::atomic<uint64_t> injected{0};
+    // after every tenth real datagram.
     call.set_transform([&, n = uint64_t{0}](Datagram d, const auto& send) mutable {
         send(d);
         if (++n % 10) return;
@@ -172,13 +173,13 @@ TEST_CASE(
 }
 
 TEST_CASE("encrypted room: datagrams replayed 3 s later are counted as replayed, shown once") {
+    std::mutex m;  // what the relay's transform uses outlives the relay
+    std::deque<std::pair<std::chrono::steady_clock::time_point, Datagram>> held;
+    std::atomic<uint64_t> replayed{0};
     TempDir dir;
     RelayedCall call(dir, false, sealed_room(random_secret()));
     REQUIRE(call.ready());
     REQUIRE(wait_until([&] { return frames(call.bob(), "alice") > 30; }, 15s));
-    std::mutex m;
-    std::deque<std::pair<std::chrono::steady_clock::time_point, Datagram>> held;
-    std::atomic<uint64_t> replayed{0};
     call.set_transform([&](Datagram d, const auto& send) {
         send(d);
         const auto now = std::chrono::steady_clock::now();
@@ -210,14 +211,14 @@ TEST_CASE("encrypted room: datagrams replayed 3 s later are counted as replayed,
 }
 
 TEST_CASE(
-    "encrypted room: a restarted peer is decoded again within 2 s; its old epoch is refused") {
+    "encrypted room: a restarted peer is decoded again within 2 s, its old epoch is refused") {
+    std::mutex m;  // what the relay's transform uses outlives the relay
+    std::vector<Datagram> old;
+    bool recording = true;
     TempDir dir;
     RelayedCall call(dir, false, sealed_room(random_secret()));
     REQUIRE(call.ready());
     REQUIRE(wait_until([&] { return frames(call.bob(), "alice") > 30; }, 15s));
-    std::mutex m;
-    std::vector<Datagram> old;
-    bool recording = true;
     call.set_transform([&](Datagram d, const auto& send) {
         send(d);
         std::lock_guard lock(m);
@@ -260,11 +261,11 @@ TEST_CASE(
 }
 
 TEST_CASE("encrypted room: one flipped bit anywhere is auth_failed") {
+    std::atomic<uint64_t> flipped{0};  // outlives the relay
     TempDir dir;
     RelayedCall call(dir, false, sealed_room(random_secret()));
     REQUIRE(call.ready());
     REQUIRE(wait_until([&] { return frames(call.bob(), "alice") > 30; }, 15s));
-    std::atomic<uint64_t> flipped{0};
     call.set_transform([&, n = uint64_t{0}](Datagram d, const auto& send) mutable {
         if (++n % 7 == 0) {
             const std::size_t bit = (n * 131) % (d.size() * 8);
@@ -312,7 +313,7 @@ TEST_CASE("encrypted room: a peer with the wrong secret is cannot-authenticate w
 }
 
 TEST_CASE(
-    "keys room: each pair has its own key; a member without alice's private key cannot "
+    "keys room: each pair has its own key: a member without alice's private key cannot "
     "pass for her") {
     init_crypto();
     TempDir dir;

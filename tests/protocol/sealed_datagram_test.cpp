@@ -90,7 +90,7 @@ TEST_CASE("replay window: new counters once, reordering inside 4032 behind the n
     for (uint64_t c = 1'010'000 - 100; c < 1'010'000; ++c) CHECK(!w.accept(c));
 }
 
-TEST_CASE("call keys: direction keys pair up; room keys differ by sender and epoch") {
+TEST_CASE("call keys: direction keys pair up, room keys differ by sender and epoch") {
     init_crypto();
     Key32 a_pk, a_sk, b_pk, b_sk;
     crypto_kx_keypair(a_pk.data(), a_sk.data());

@@ -25,7 +25,7 @@ PeerLink link(std::size_t peer) {
 constexpr int64_t kSecond = 1'000'000;
 }  // namespace
 
-TEST_CASE("peer link: a participant silent for 10 s is backed off; heard, it is not") {
+TEST_CASE("peer link: a participant silent for 10 s is backed off, and heard, it is not") {
     PeerLink bob = link(1);
     const int64_t start = 5 * kSecond;
     CHECK(bob.backoff(start + 9 * kSecond, start) == Backoff::none);

@@ -82,7 +82,7 @@ TEST_CASE("sealing: a room room's one ciphertext opens at every member, once") {
     CHECK(bob_hears_alice.open(impostor.bytes_for(0), 0, out) == Result::auth_failed);
 }
 
-TEST_CASE("sealing: a restart's later epoch is taken; the old epoch's datagrams are then refused") {
+TEST_CASE("sealing: a restart's later epoch is taken, the old epoch's datagrams are then refused") {
     init_crypto();
     const Room room = make_room(Security::room);
     PeerOpener bob(room, 0, 1, std::nullopt);
