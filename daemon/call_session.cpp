@@ -131,8 +131,16 @@ void CallSession::start_media() {
     for (auto& p : peers_) p->receiver().start();
     sender_->start();
     socket_->start();
-    spdlog::info("in room \"{}\" as {} on {}; control socket {}", config_.room.name,
-                 config_.me().name, socket_->bound().to_string(), control_->path());
+    spdlog::info("in room \"{}\" as {} on {}; control socket {}; security: {}", config_.room.name,
+                 config_.me().name, socket_->bound().to_string(), control_->path(),
+                 security_name(config_.room.security));
+    if (config_.room.encrypted())
+        for (const auto& p : config_.room.peers)
+            if (p.plain)
+                spdlog::warn("{} is a plain {} (a stock {}): what goes {} it is NOT encrypted",
+                             p.name, role_name(p.role),
+                             p.role == PeerRole::viewer ? "player" : "sender",
+                             p.role == PeerRole::viewer ? "to" : "from");
     sd_notify(0, "READY=1");
 }
 

@@ -346,3 +346,63 @@ TEST_CASE(
     CHECK(wait_until([&] { return frames(bob, "carol") > 30; }, 10s));
     CHECK(bob.peer("carol")["auth_failed"] == 0);
 }
+
+TEST_CASE("encrypted room: plain stock guests still work, and are named as unencrypted") {
+    REQUIRE(have_program("ffmpeg"));
+    TempDir dir;
+    std::vector<TestPeer> peers = {{"alice", free_udp_port()}, {"cam", free_udp_port(), "sender"}};
+    peers[1].fields["plain"] = true;
+    peers.push_back(free_viewer("tv", 2, peers));
+    peers[2].fields["plain"] = true;
+    const TestRoom room = write_room(dir, "guests.json", "guests", peers, 320, 240, 400,
+                                     sealed_room(random_secret()));
+    // The plain viewer gets alice (peers[0]) as TS at its port + 0.
+    const int tv = bound_udp(room.port_of("tv"));
+    REQUIRE(tv >= 0);
+    Daemon alice(dir, room, "alice");
+    REQUIRE(alice.wait_ready());
+    Process cam({"ffmpeg",
+                 "-hide_banner",
+                 "-nostdin",
+                 "-loglevel",
+                 "error",
+                 "-re",
+                 "-f",
+                 "lavfi",
+                 "-i",
+                 "testsrc2=size=320x240:rate=30",
+                 "-t",
+                 "20",
+                 "-c:v",
+                 "libx264",
+                 "-preset",
+                 "ultrafast",
+                 "-tune",
+                 "zerolatency",
+                 "-intra-refresh",
+                 "1",
+                 "-f",
+                 "mpegts",
+                 stock_sender_url(room, "alice", "cam")},
+                dir.file("cam.log"));
+    CHECK(wait_until([&] { return frames(alice, "cam") >= 30; }, 15s));
+    const json p = alice.peer("cam");
+    INFO(p.dump());
+    CHECK(p["encrypted"] == false);
+    CHECK(p["auth_failed"] == 0);
+    std::vector<uint8_t> buf(2048);
+    int ts = 0, other = 0;
+    CHECK(wait_until(
+        [&] {
+            ssize_t n;
+            while ((n = recv(tv, buf.data(), buf.size(), MSG_DONTWAIT)) > 0)
+                (buf[0] == 0x47 && n % 188 == 0 ? ts : other)++;
+            return ts >= 50;
+        },
+        5s));
+    close(tv);
+    CHECK(other == 0);
+    const std::string log = alice.log_text();
+    CHECK(log.find("tv is a plain viewer") != std::string::npos);
+    CHECK(log.find("cam is a plain sender") != std::string::npos);
+}
