@@ -8,6 +8,7 @@ deadline; everything started is stopped on exit (SIGTERM, then SIGKILL), and die
 Writes OUT/bench.json and OUT/bench.md (OUT = bench/out unless --out). See docs/benchmarks.md.
 """
 import argparse
+import base64
 import json
 import os
 import platform
@@ -53,13 +54,14 @@ class Bench:
         b, bins = Path(args.build).resolve(), self.work / "bin"
         bins.mkdir(exist_ok=True)
         for src in ("daemon/meshcalld", "client/meshcall", "bench/meshcall-bench-replay", "bench/meshcall-bench-probe",
-                    "bench/meshcall-bench-send"):
+                    "bench/meshcall-bench-send", "bench/meshcall-bench-seal"):
             shutil.copy2(b / src, bins)
         self.meshcalld = str(bins / "meshcalld")
         self.meshcall = str(bins / "meshcall")
         self.replay_bin = str(bins / "meshcall-bench-replay")
         self.probe_bin = str(bins / "meshcall-bench-probe")
         self.send_bin = str(bins / "meshcall-bench-send")
+        self.seal_bin = str(bins / "meshcall-bench-seal")
         self.has_snapshot = "--snapshot" in subprocess.run([self.meshcalld, "--help"], capture_output=True,
                                                            text=True, timeout=10).stdout
         self.netcut = NetCut()
@@ -288,6 +290,12 @@ class Bench:
             "tx_kbps_per_peer": statistics.mean(tx) if tx else None,
             "upload_wire_kbps": (up_b + IP_UDP_HEADER * up_d) * 8 / 1000 / secs,
             "upload_payload_kbps": up_b * 8 / 1000 / secs,
+            # Counts for the encryption cost model (issue 13): what meshcalld received from its
+            # N-1 peers and what it sent them (each datagram once per peer; one seal serves all).
+            "rx_datagrams_per_s": delta("datagrams") / secs, "rx_payload_bytes_per_s": delta("bytes") / secs,
+            "upload_datagrams_per_s": up_d / secs, "upload_payload_bytes_per_s": up_b / secs,
+            "tx_unique_datagrams_per_s": up_d / secs / len(names),
+            "tx_unique_payload_bytes_per_s": up_b / secs / len(names),
         }
         r["health"] = {k: delta(k) for k in ("lost_packets", "decode_errors", "queue_drops", "bad_datagrams")}
         r["health"]["video_fps_min"] = min(s1[x]["video_fps"] for x in names)
@@ -371,6 +379,110 @@ class Bench:
             wire = {"wire_kbps": wire_kbps, "payload_kbps": by * 8 / 1000 / secs, "codec_payload_kbps": es_kbps,
                     "overhead_vs_codec_pct": (wire_kbps / es_kbps - 1) * 100, "datagrams_per_s": dg / secs}
         return lat, wire
+
+    # -- encryption's cost (issue 13)
+
+    def seal_cost(self):
+        """CPU µs to seal and to open one datagram of 1, 4 and 7 TS packets (meshcall-bench-seal)."""
+        out = subprocess.run([self.seal_bin, "100000" if self.quick else "300000"], capture_output=True, text=True,
+                             check=True, timeout=60).stdout
+        return json.loads(out)
+
+    @staticmethod
+    def per_datagram_line(us):
+        """µs = a + b × payload bytes, least squares through the 188/752/1316-byte figures: the
+        cost of a size mix is then a × datagrams + b × bytes, whatever the mix."""
+        xs = [int(k) for k in us]
+        ys = [us[k] for k in us]
+        mx, my = statistics.mean(xs), statistics.mean(ys)
+        b = sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sum((x - mx) ** 2 for x in xs)
+        return my - b * mx, b
+
+    def encryption_model(self, n, seal):
+        """Encryption's added CPU and wire bytes at N, from what meshcalld sent and received in the
+        N-phase (plain room) and the measured per-datagram seal/open cost."""
+        m = self.results["per_n"][n].get("meshcall") or {}
+        w = m.get("wire") or {}
+        if m.get("cores") is None or w.get("rx_datagrams_per_s") is None:
+            raise RuntimeError(f"the N={n} phase left no CPU or datagram figures")
+        sa, sb = self.per_datagram_line(seal["seal_us"])
+        oa, ob = self.per_datagram_line(seal["open_us"])
+        seals = w["tx_unique_datagrams_per_s"]  # "room": one ciphertext serves every peer
+        opens = w["rx_datagrams_per_s"]
+        seal_cores = (sa * seals + sb * w["tx_unique_payload_bytes_per_s"]) / 1e6
+        open_cores = (oa * opens + ob * w["rx_payload_bytes_per_s"]) / 1e6
+        up_dg, rx_dg = w["upload_datagrams_per_s"], opens
+        wire_up = w["upload_payload_bytes_per_s"] + IP_UDP_HEADER * up_dg
+        wire_rx = w["rx_payload_bytes_per_s"] + IP_UDP_HEADER * rx_dg
+        seal_overhead = 32
+        return {
+            "meshcalld_cores": m["cores"], "seals_per_s": seals, "opens_per_s": opens,
+            "seal_cores": seal_cores, "open_cores": open_cores,
+            "added_cpu_pct": (seal_cores + open_cores) / m["cores"] * 100,
+            "mean_tx_datagram_bytes": w["tx_unique_payload_bytes_per_s"] / max(seals, 1e-9),
+            "mean_rx_datagram_bytes": w["rx_payload_bytes_per_s"] / max(opens, 1e-9),
+            "added_wire_pct": seal_overhead * (up_dg + rx_dg) / (wire_up + wire_rx) * 100,
+            "added_wire_tx_pct": seal_overhead * up_dg / wire_up * 100,
+            "added_wire_rx_pct": seal_overhead * rx_dg / wire_rx * 100,
+            "disturbed": m.get("disturbed"),
+        }
+
+    def secure_pair_room(self, security):
+        doc = {"room": f"bench-sec-{security}", "video": self.rooms[self.ns[-1]]["doc"]["video"],
+               "audio": self.rooms[self.ns[-1]]["doc"]["audio"], "security": security,
+               "peers": [{"name": x, "host": "127.0.0.1", "port": PAIR_PORT + 10 + i}
+                         for i, x in enumerate(["alice", "bob"])]}
+        if security == "room":
+            doc["secret"] = base64.b64encode(os.urandom(32)).decode()
+        path = self.work / f"room-sec-{security}.json"
+        path.write_text(json.dumps(doc, indent=1))
+        path.chmod(0o600)
+        return {"path": path, "doc": doc, "peers": doc["peers"]}
+
+    def encryption_pair(self, security):
+        """1 -> 1, two real meshcalld (same settings, same window): alice's CPU and what she sends."""
+        room = self.secure_pair_room(security)
+        tag = f"enc{security}"
+        bob = self.start_meshcalld(room, 1, tag)
+        alice = self.start_meshcalld(room, 0, tag)
+        cb, ca = Control(bob.control_path), Control(alice.control_path)
+        wait_until("bob's first picture of alice", 10, lambda: cb.peers()["alice"]["video_frames"] > 0)
+        if not cb.peers()["alice"]["video_frames"]:
+            raise RuntimeError(f"bob saw no picture of alice in a '{security}' room")
+        time.sleep(1)
+        p0, t0 = cb.peers()["alice"], ca.status()["self"]["tx_datagrams"]
+        win = CpuWindow([alice])
+        tx = []
+        while time.monotonic() - win.t0 < self.w_cpu:
+            time.sleep(1)
+            tx.append(ca.status()["self"]["tx_kbps"])
+        cpu = win.end()
+        p1, t1 = cb.peers()["alice"], ca.status()["self"]["tx_datagrams"]
+        secs = cpu["seconds"]
+        dg, by = p1["datagrams"] - p0["datagrams"], p1["bytes"] - p0["bytes"]
+        cb.close()
+        ca.close()
+        return {"cores": cpu["cores"], "machine_busy_cores": cpu["machine_busy_cores"], "seconds": secs,
+                "tx_kbps": statistics.mean(tx) if tx else None, "tx_datagrams_per_s": (t1 - t0) / secs,
+                "bob_rx_datagrams_per_s": dg / secs, "bob_rx_bytes_per_s": by / secs,
+                "bob_rx_wire_kbps": (by + IP_UDP_HEADER * dg) * 8 / 1000 / secs,
+                "auth_failed": p1.get("auth_failed"), "lost_packets": p1["lost_packets"] - p0["lost_packets"]}
+
+    def encryption(self):
+        seal = self.seal_cost()
+        r = {"seal": seal, "per_n": {}, "errors": []}
+        for n in self.ns:
+            try:
+                r["per_n"][n] = self.encryption_model(n, seal)
+            except Exception as e:  # noqa: BLE001 -- recorded; the other N go on
+                r["errors"].append(f"N={n}: {e}")
+        none = self.encryption_pair("none")
+        self.procs.stop()
+        room = self.encryption_pair("room")
+        ratio = lambda k: room[k] / none[k] if none.get(k) and room.get(k) is not None else None
+        r["pair"] = {"none": none, "room": room, "cpu_ratio": ratio("cores"), "tx_kbps_ratio": ratio("tx_kbps"),
+                     "rx_wire_ratio": ratio("bob_rx_wire_kbps")}
+        return r
 
     def agreement(self):
         """The same frames measured both ways: meshcall's send path with the pixel code burnt into
@@ -663,6 +775,8 @@ class Bench:
             if self.have_mpv and not self.quick:
                 r["stock_mpv"] = self.phase(f"N={n}: stock mpv (tee + {n - 1} mpv receivers)",
                                             self.stock_call, n, "mpv")
+        self.results["encryption"] = self.phase("encryption cost: `room` beside `none` (model per N, and a real 1 -> 1)",
+                                                self.encryption)
         self.results["stock_player"] = self.phase("stock player's first picture, joining a running call as a viewer",
                                                   self.stock_first_picture)
         self.results["elapsed_s"] = time.monotonic() - t_begin

@@ -127,6 +127,7 @@ def report(res):
                    f"(min {fmt(d.get('min'), 2)}, max {fmt(d.get('max'), 2)}); unreadable codes: "
                    f"{a.get('unreadable_frames')}.")
     det += stock_player_table(res)
+    det += encryption_table(res)
     busy = res.get("machine_busy_cores") or {}
     if busy:
         lo, hi = min(busy, key=busy.get), max(busy, key=busy.get)
@@ -173,6 +174,45 @@ def stock_player_table(res):
                  ["player", "joins", "median s", "max s", "probing s", "after probing s", "no picture",
                   "no audio stream", "÷ meshcalld", "÷ seed flags", "median ≤ 2 s"], lines)
 
+def encryption_table(res):
+    """Encryption's cost (issue 13): the per-N model (measured seal/open µs × the datagrams meshcalld
+    sent and received in the N-phase) and the real 1 -> 1 check (two meshcalld, `none` then `room`)."""
+    e = res.get("encryption") or {}
+    if not e:
+        return []
+    seal = e.get("seal") or {}
+    us = lambda kind: " / ".join(fmt(dig(seal, kind, k), 2) for k in ("188", "752", "1316"))
+    target = lambda v: "—" if v is None else ("yes" if round(v, 2) <= 3.0 else "**no**")
+    lines = []
+    for n, m in (e.get("per_n") or {}).items():
+        cpu, wire = m.get("added_cpu_pct"), m.get("added_wire_pct")
+        lines.append([f"N={n} (model: {fmt(m.get('seals_per_s'), 0)} seals/s, {fmt(m.get('opens_per_s'), 0)} opens/s)",
+                      us("seal_us"), us("open_us"), fmt(cpu, 2, " %"),
+                      f"{fmt(wire, 2, ' %')} (sent {fmt(m.get('added_wire_tx_pct'), 2, ' %')}, "
+                      f"received {fmt(m.get('added_wire_rx_pct'), 2, ' %')})",
+                      f"CPU {target(cpu)}, wire {target(wire)}"])
+    pr = e.get("pair") or {}
+    if pr:
+        cr, wr = pr.get("cpu_ratio"), pr.get("rx_wire_ratio")
+        pct = lambda r: None if r is None else (r - 1) * 100
+        none, room = pr.get("none") or {}, pr.get("room") or {}
+        lines.append([f"1 → 1, two real meshcalld (alice: {fmt(none.get('cores'), 3)} → {fmt(room.get('cores'), 3)} "
+                      f"cores, {fmt(none.get('tx_kbps'), 0)} → {fmt(room.get('tx_kbps'), 0)} kbit/s sent)",
+                      "—", "—", fmt(pct(cr), 1, " %"),
+                      f"{fmt(pct(wr), 1, ' %')} (bob's rx, on the wire; alice's tx_kbps, payload: "
+                      f"{fmt(pct(pr.get('tx_kbps_ratio')), 1, ' %')})",
+                      f"CPU {target(pct(cr))}, wire {target(pct(wr))}"])
+    out = table("Encryption's cost, `room` beside `none` (seal and open: CPU µs per datagram of 1 / 4 / 7 TS "
+                "packets; the N rows are a model: µs × the datagrams meshcalld sent (one seal serves every peer) "
+                "and received in the N-phase, as a share of its measured CPU; 32 bytes per datagram as a share of "
+                "its bytes on the wire, with the 28-byte IP/UDP header):",
+                ["", "seal µs/datagram", "open µs/datagram", "added CPU, % of meshcalld", "added wire bytes",
+                 "target ≤ 3 %"], lines)
+    if e.get("errors"):
+        out.append("\nNot modelled: " + "; ".join(e["errors"]))
+    return out
+
+
 def table(title, head, lines):
     return ["", title, "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)] + \
            ["| " + " | ".join(line) + " |" for line in lines]
@@ -196,6 +236,10 @@ def missing_figures(res):
             if not res.get("netcut") and path[-1] == "recovery_s":
                 continue  # no nftables here: the cut cannot be made
             need[f"N={n} " + ".".join(path)] = ("per_n", n) + path
+    need["encryption.seal.seal_us.188"] = ("encryption", "seal", "seal_us", "188")
+    need["encryption.pair.cpu_ratio"] = ("encryption", "pair", "cpu_ratio")
+    for n in res.get("per_n", {}):
+        need[f"N={n} encryption.added_cpu_pct"] = ("encryption", "per_n", n, "added_cpu_pct")
     for name, path in need.items():
         d = res
         for k in path:
