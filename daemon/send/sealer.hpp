@@ -24,7 +24,8 @@ class Sealer {
 
     // Seals `plaintext` for every slot that needs it (once in a "room" room).
     void seal(std::span<const uint8_t> plaintext);
-    // What to send slot `slot` for the last seal() (valid until the next).
+    // What to send slot `slot` for the last seal(): valid until the next, and a plain slot's
+    // bytes are the caller's plaintext itself (valid while it lives).
     std::span<const uint8_t> bytes_for(std::size_t slot) const;
     bool encrypted() const { return mode_ != Security::none; }
 

@@ -70,10 +70,13 @@ TEST_CASE("encrypted room: three peers see and hear each other, mute and leave a
     REQUIRE(carol.wait_ready());
     CHECK(wait_until(
         [&] {
-            for (Daemon* d : {&alice, &bob, &carol})
-                for (const auto& p : (*d->status())["peers"])
+            for (Daemon* d : {&alice, &bob, &carol}) {
+                const auto status = d->status();  // (a range-for over a temporary's member dangles)
+                if (!status) return false;
+                for (const auto& p : (*status)["peers"])
                     if (p.value("video_frames", 0) < 30 || p.value("audio_frames", 0) < 25)
                         return false;
+            }
             return true;
         },
         15s));

@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 #include <sodium.h>
 
+#include <map>
 #include <vector>
 
 #include "config/room.hpp"
@@ -41,9 +42,15 @@ Member member() {
     return m;
 }
 
-std::vector<uint8_t> ts(uint8_t fill) {
-    std::vector<uint8_t> d(188, fill);
-    d[0] = 0x47;
+// One TS packet of `fill`, kept for the whole run: a Sealer hands a plain slot the caller's
+// own bytes, so they must outlive the seal() call.
+const std::vector<uint8_t>& ts(uint8_t fill) {
+    static std::map<uint8_t, std::vector<uint8_t>> packets;
+    auto& d = packets[fill];
+    if (d.empty()) {
+        d.assign(188, fill);
+        d[0] = 0x47;
+    }
     return d;
 }
 
