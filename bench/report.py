@@ -204,7 +204,8 @@ def encryption_table(res):
                       f"CPU {target(pct(cr))}, wire {target(pct(wr))}"])
     out = table("Encryption's cost, `room` beside `none` (seal and open: CPU µs per datagram of 1 / 4 / 7 TS "
                 "packets; the N rows are a model: µs × the datagrams meshcalld sent (one seal serves every peer) "
-                "and received in the N-phase, as a share of its measured CPU; 32 bytes per datagram as a share of "
+                "and received in the N-phase, as a share of its measured CPU; 22 bytes per datagram (a short header "
+                "and the tag), 32 for the 4 a second per sender and receiver that name the epoch, as a share of "
                 "its bytes on the wire, with the 28-byte IP/UDP header):",
                 ["", "seal µs/datagram", "open µs/datagram", "added CPU, % of meshcalld", "added wire bytes",
                  "target ≤ 3 %"], lines)

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
         t0 = thread_cpu_us();
         for (long i = 0; i < iterations; ++i) {
             auto ph = peek_seal_header(sealed);
-            if (!ph || !open_datagram(rkey, sealed, opened)) {
+            if (!ph || !open_datagram(rkey, sealed, ph->counter, opened)) {
                 std::fprintf(stderr, "meshcall-bench-seal: a sealed datagram did not open\n");
                 return 1;
             }

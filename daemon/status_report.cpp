@@ -73,6 +73,7 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
         {"encrypted", !p.plain()},
         {"auth_failed", p.auth_failed()},
         {"replayed", p.replayed()},
+        {"epoch_unknown", p.epoch_unknown()},
         {"backed_off", sender.peer_backed_off(k)},
         {"unreachable", p.unreachable(now)},
         {"unreachable_errors", p.unreachable_errors()},

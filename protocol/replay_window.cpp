@@ -22,4 +22,15 @@ bool ReplayWindow::accept(uint64_t counter) {
     return true;
 }
 
+uint64_t ReplayWindow::expand(uint32_t low) const {
+    constexpr uint64_t kRange = uint64_t{1} << 32, kHalf = kRange / 2;
+    if (!any_) return low;
+    uint64_t c = (top_ & ~(kRange - 1)) | low;
+    if (c > top_ && c - top_ > kHalf && c >= kRange)
+        c -= kRange;
+    else if (c < top_ && top_ - c > kHalf)
+        c += kRange;
+    return c;
+}
+
 }  // namespace meshcall

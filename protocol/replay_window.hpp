@@ -17,6 +17,9 @@ class ReplayWindow {
     // older than the window.
     bool accept(uint64_t counter);
     void reset() { *this = ReplayWindow{}; }
+    // The full counter whose low 32 bits are `low` nearest the newest accepted (a short
+    // header's); `low` itself before anything was accepted.
+    uint64_t expand(uint32_t low) const;
 
   private:
     std::array<uint64_t, kWords> bits_{};

@@ -64,6 +64,9 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
         case PeerOpener::Result::replayed:
             ++replayed_;
             return false;
+        case PeerOpener::Result::epoch_unknown:
+            ++epoch_unknown_;
+            return false;
     }
     const bool heard_again = last_seen_us_ < 0 || now_us - last_seen_us_ > kRestartAfterUs;
     const bool silent_before = last_seen_us_ >= 0 && heard_again;

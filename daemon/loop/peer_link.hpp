@@ -92,6 +92,9 @@ class PeerLink {
     uint64_t rate_limited() const { return rate_limited_; }
     uint64_t auth_failed() const { return auth_failed_; }
     uint64_t replayed() const { return replayed_; }
+    // Sealed with a short header before a long one named its epoch (a restart of ours, or
+    // its first datagrams lost): dropped until one does, within 250 ms.
+    uint64_t epoch_unknown() const { return epoch_unknown_; }
     bool plain() const { return !opener_.encrypted(); }
     uint64_t queue_drops() const { return receiver_->queue().dropped(); }
     int64_t last_seen_us() const { return last_seen_us_; }
@@ -110,7 +113,7 @@ class PeerLink {
     std::unique_ptr<PeerReceiver> receiver_;
     ContinuityTracker cc_;
     uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0, rate_limited_ = 0;
-    uint64_t auth_failed_ = 0, replayed_ = 0;
+    uint64_t auth_failed_ = 0, replayed_ = 0, epoch_unknown_ = 0;
     // A flood from this (listed, maybe spoofed) address cannot starve the others or grow
     // memory: four times the room's bitrate, each datagram costing at least 200 bytes.
     TokenBucket bucket_;

@@ -41,11 +41,25 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
                                     std::vector<uint8_t>& plaintext) {
     if (mode_ == Security::none) return Result::plain;
     const auto h = peek_seal_header(datagram);
-    if (!h || h->sender != peer_ || h->epoch == 0) return Result::auth_failed;
+    if (!h || h->sender != peer_) return Result::auth_failed;
+    plaintext.resize(datagram.size() - seal_overhead(*h));
+    if (!h->names_epoch) {
+        if (epoch_ == 0) return Result::epoch_unknown;
+        const uint64_t counter = window_.expand(static_cast<uint32_t>(h->counter));
+        if (!open_datagram(key_, datagram, counter, plaintext)) {
+            // One from the start this one replaced, sent again: a replay, not a forgery.
+            if (replaced_key_ && open_datagram(*replaced_key_, datagram, counter, plaintext))
+                return Result::replayed;
+            return Result::auth_failed;
+        }
+        if (!window_.accept(counter)) return Result::replayed;
+        last_opened_us_ = now_us;
+        return Result::opened;
+    }
+    if (h->epoch == 0) return Result::auth_failed;
     const bool other_epoch = h->epoch != epoch_;
     const Key32 key = other_epoch ? key_of(h->epoch) : key_;
-    plaintext.resize(datagram.size() - kSealOverhead);
-    if (!open_datagram(key, datagram, plaintext)) return Result::auth_failed;
+    if (!open_datagram(key, datagram, h->counter, plaintext)) return Result::auth_failed;
     // Authentic, from another start: an older start while the current one is alive is a
     // replay (or a clock set back: taken once the current epoch has been silent for
     // kEpochIdleUs); a start it replaced is over.
@@ -56,6 +70,7 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
         if (epoch_ != 0) {
             std::rotate(retired_.begin(), retired_.begin() + 1, retired_.end());
             retired_.back() = epoch_;
+            replaced_key_ = key_;
         }
         epoch_ = h->epoch;
         key_ = key;

@@ -3,8 +3,9 @@
 // the key of its epoch and pass the epoch's replay window. Another epoch (a restart) is taken
 // only once one of its datagrams opens, and only if it is later than the current one (epochs
 // are start times) or the current one has been silent for 3 s (a restart on a clock set back);
-// the epochs it replaced are refused from then on. From a plain guest, and in a "none" room,
-// datagrams pass as they are. Event-loop thread only.
+// the epochs it replaced are refused from then on. A short header (no epoch) is opened under
+// the epoch taken; before one is taken it cannot be, and is dropped as epoch_unknown. From a
+// plain guest, and in a "none" room, datagrams pass as they are. Event-loop thread only.
 #pragma once
 
 #include <array>
@@ -22,7 +23,7 @@ namespace meshcall {
 
 class PeerOpener {
   public:
-    enum class Result { plain, opened, auth_failed, replayed };
+    enum class Result { plain, opened, auth_failed, replayed, epoch_unknown };
 
     // peers[peer] as heard by peers[self]; `my_secret_key` in a "keys" room.
     PeerOpener(const Room& room, std::size_t peer, std::size_t self,
@@ -51,6 +52,7 @@ class PeerOpener {
     int64_t last_opened_us_ = 0;
     Key32 key_{};
     ReplayWindow window_;
+    std::optional<Key32> replaced_key_;  // the key of the epoch it replaced last
     std::array<uint64_t, 8> retired_{};  // the epochs it replaced, newest last
 };
 

@@ -59,7 +59,8 @@ void FanoutSender::set_backed_off(std::size_t peer, bool backed_off) {
 void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
     if (messages_.empty()) return;
     if (!gate_.admit_datagram(presence)) return;
-    if (sealer_) sealer_->seal(datagram);
+    const int64_t now = av_gettime_relative();
+    if (sealer_) sealer_->seal(datagram, now);
     std::size_t wire_size = datagram.size();
     for (std::size_t i = 0; i < messages_.size(); ++i) {
         const auto bytes = sealer_ ? sealer_->bytes_for(i) : datagram;
@@ -68,7 +69,6 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
     }
     batch_.clear();
     batch_peers_.clear();
-    const int64_t now = av_gettime_relative();
     for (std::size_t i = 0; i < messages_.size(); ++i) {
         if (!peers_[i].receives) continue;
         if (!presence && backed_off_[i].load(std::memory_order_relaxed)) continue;

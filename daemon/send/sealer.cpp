@@ -35,21 +35,26 @@ Sealer::Sealer(const Room& room, std::size_t self, const std::optional<Key32>& m
     }
 }
 
-void Sealer::seal(std::span<const uint8_t> plaintext) {
+void Sealer::seal(std::span<const uint8_t> plaintext, int64_t now_us) {
     plaintext_ = plaintext;
     if (mode_ == Security::none) return;
+    if (first_seal_us_ < 0) first_seal_us_ = now_us;
+    const bool name_epoch = now_us - first_seal_us_ < kNameEpochForUs ||
+                            now_us - last_named_us_ >= kNameEpochEveryUs;
+    if (name_epoch) last_named_us_ = now_us;
+    const std::size_t overhead = name_epoch ? kSealOverhead : kSealShortOverhead;
     // 2^48 datagrams: some 44,000 years at 200 a second. Never reuse a nonce even then.
     if (room_counter_ > kSealMaxCounter || (!slots_.empty() && slots_[0].counter > kSealMaxCounter))
         throw std::runtime_error("the encryption counter is used up: restart for a new epoch");
     if (mode_ == Security::room) {
-        shared_.resize(plaintext.size() + kSealOverhead);
-        seal_datagram(room_key_, {self_, epoch_, room_counter_++}, plaintext, shared_);
+        shared_.resize(plaintext.size() + overhead);
+        seal_datagram(room_key_, {self_, epoch_, room_counter_++, name_epoch}, plaintext, shared_);
         return;
     }
     for (auto& s : slots_) {
         if (s.plain) continue;
-        s.sealed.resize(plaintext.size() + kSealOverhead);
-        seal_datagram(s.key, {self_, epoch_, s.counter++}, plaintext, s.sealed);
+        s.sealed.resize(plaintext.size() + overhead);
+        seal_datagram(s.key, {self_, epoch_, s.counter++, name_epoch}, plaintext, s.sealed);
     }
 }
 

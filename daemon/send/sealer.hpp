@@ -1,7 +1,10 @@
 // Sealer: what the fan-out sends each peer in an encrypted room (protocol/sealed_datagram). In a
 // "room" room one ciphertext under this sender's epoch key serves every peer; in a "keys" room
 // each peer gets its own, under the pair's direction key; a plain guest (and everyone in a
-// "none" room) gets the TS packets as they are. Send thread only (after construction).
+// "none" room) gets the TS packets as they are. A datagram names the epoch (a long header) for
+// the epoch's first 3 s and then every 250 ms, so that a receiver that restarts or joins late
+// learns it; the others carry a short header (10 bytes less). Send thread only (after
+// construction).
 #pragma once
 
 #include <cstdint>
@@ -22,8 +25,12 @@ class Sealer {
     Sealer(const Room& room, std::size_t self, const std::optional<Key32>& my_secret_key,
            uint64_t epoch);
 
-    // Seals `plaintext` for every slot that needs it (once in a "room" room).
-    void seal(std::span<const uint8_t> plaintext);
+    static constexpr int64_t kNameEpochForUs = 3'000'000;   // from the first seal
+    static constexpr int64_t kNameEpochEveryUs = 250'000;   // after that
+
+    // Seals `plaintext` for every slot that needs it (once in a "room" room). `now_us`: a
+    // monotonic clock.
+    void seal(std::span<const uint8_t> plaintext, int64_t now_us);
     // What to send slot `slot` for the last seal(): valid until the next, and a plain slot's
     // bytes are the caller's plaintext itself (valid while it lives).
     std::span<const uint8_t> bytes_for(std::size_t slot) const;
@@ -41,6 +48,7 @@ class Sealer {
     uint64_t epoch_ = 0;
     Key32 room_key_{};  // "room": this sender's epoch key
     uint64_t room_counter_ = 0;
+    int64_t first_seal_us_ = -1, last_named_us_ = -1;
     std::vector<uint8_t> shared_;  // "room": the one ciphertext
     std::vector<Slot> slots_;
     std::span<const uint8_t> plaintext_;

@@ -2,17 +2,22 @@
 // (daemon/loop/peer_opener.cpp over protocol/sealed_datagram and replay_window).
 //
 // The input is a program: each step's first byte picks what bob's PeerOpener for alice is fed:
-//   0: a datagram alice really sealed, with an epoch (one of three) and a counter from the input;
+//   0: a datagram alice really sealed, with an epoch (one of three), a long or short header and a
+//      counter from the input;
 //   1: raw bytes from the input (an outsider: garbage, or a mutated header);
-//   2: the last real datagram again (a replay);
+//   2: the last real datagram again (a replay if it opened before; one refused before may
+//      open now: an older epoch is taken once the current one has been silent for 3 s);
 //   3: time passes (the input's byte x 100 ms).
 // Invariants: nothing but a real datagram ever opens, and it opens to what was sealed; a real
-// datagram is never refused as unauthentic; a replay never opens; nothing crashes or leaks.
+// datagram is never refused as unauthentic; a datagram that opened once never opens again;
+// nothing crashes or leaks.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "config/room.hpp"
@@ -74,21 +79,35 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     PeerOpener bob(room(), 0, 1, std::nullopt);
     Input in(data, size);
     std::vector<uint8_t> last, out, plain(188, 0x11);
+    std::pair<uint64_t, uint64_t> last_id{};
+    std::set<std::pair<uint64_t, uint64_t>> opened;  // (epoch, counter) of what opened
     plain[0] = 0x47;
     int64_t now = 0;
     for (int step = 0; step < 256 && !in.empty(); ++step) {
         switch (in.byte() % 4) {
             case 0: {
-                const uint64_t epoch = kEpochs[in.byte() % 3];
+                const uint8_t how = in.byte();
+                const uint64_t epoch = kEpochs[how % 3];
+                const bool named = how & 0x80;  // else a short header
                 const uint64_t counter = in.u64() % 100000;
                 plain[1] = static_cast<uint8_t>(counter);
-                last.resize(plain.size() + kSealOverhead);
-                seal_datagram(room_sender_key(*room().secret, "fuzz", "alice", epoch),
-                              {0, epoch, counter}, plain, last);
+                const SealHeader h{0, epoch, counter, named};
+                last.resize(plain.size() + seal_overhead(h));
+                seal_datagram(room_sender_key(*room().secret, "fuzz", "alice", epoch), h, plain,
+                              last);
+                last_id = {epoch, counter};
+                const bool current = bob.epoch() == epoch;
                 const auto r = bob.open(last, now, out);
-                if (r == PeerOpener::Result::auth_failed || r == PeerOpener::Result::plain)
+                // A short header opens only under the epoch taken: under another it cannot be
+                // told from a forgery.
+                if ((named || current) &&
+                    (r == PeerOpener::Result::auth_failed || r == PeerOpener::Result::plain))
                     fail("a real datagram was refused as unauthentic");
+                if (named && r == PeerOpener::Result::epoch_unknown)
+                    fail("a long header was taken for a short one");
                 if (r == PeerOpener::Result::opened && out != plain) fail("opened to other bytes");
+                if (r == PeerOpener::Result::opened && !opened.insert(last_id).second)
+                    fail("a datagram opened twice");
                 break;
             }
             case 1: {
@@ -98,7 +117,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 break;
             }
             case 2:
-                if (!last.empty() && bob.open(last, now, out) == PeerOpener::Result::opened)
+                if (!last.empty() && bob.open(last, now, out) == PeerOpener::Result::opened &&
+                    !opened.insert(last_id).second)
                     fail("a replay opened");
                 break;
             default:

@@ -67,7 +67,7 @@ TEST_CASE("sealing: a room room's one ciphertext opens at every member, once") {
     PeerOpener bob_hears_alice(room, 0, 1, std::nullopt),
         carol_hears_alice(room, 0, 2, std::nullopt);
     std::vector<uint8_t> out;
-    alice.seal(ts(1));
+    alice.seal(ts(1), 0);
     const auto to_bob = copy(alice.bytes_for(0)), to_carol = copy(alice.bytes_for(1));
     CHECK(to_bob == to_carol);  // one ciphertext for everyone
     CHECK(to_bob[0] != 0x47);
@@ -85,7 +85,7 @@ TEST_CASE("sealing: a room room's one ciphertext opens at every member, once") {
     Room other = room;
     other.secret->fill(8);
     Sealer impostor(other, 0, std::nullopt, 2000);
-    impostor.seal(ts(3));
+    impostor.seal(ts(3), 0);
     CHECK(bob_hears_alice.open(impostor.bytes_for(0), 0, out) == Result::auth_failed);
 }
 
@@ -95,13 +95,13 @@ TEST_CASE("sealing: a restart's later epoch is taken, the old epoch's datagrams 
     PeerOpener bob(room, 0, 1, std::nullopt);
     std::vector<uint8_t> out;
     Sealer first(room, 0, std::nullopt, 1000);
-    first.seal(ts(1));
+    first.seal(ts(1), 0);
     const auto old1 = copy(first.bytes_for(0));
-    first.seal(ts(2));
+    first.seal(ts(2), 0);
     const auto old2 = copy(first.bytes_for(0));
     CHECK(bob.open(old1, 0, out) == Result::opened);
     Sealer restarted(room, 0, std::nullopt, 2000);  // counters from 0 again, a new key
-    restarted.seal(ts(3));
+    restarted.seal(ts(3), 0);
     CHECK(bob.open(restarted.bytes_for(0), kSecond, out) == Result::opened);
     CHECK(bob.epoch() == 2000);
     CHECK(bob.open(old2, kSecond, out) == Result::replayed);  // never seen, but its start is over
@@ -114,11 +114,11 @@ TEST_CASE("sealing: an earlier epoch is taken only once the current one has been
     PeerOpener bob(room, 0, 1, std::nullopt);
     std::vector<uint8_t> out;
     Sealer now(room, 0, std::nullopt, 5000), clock_set_back(room, 0, std::nullopt, 4000);
-    now.seal(ts(1));
+    now.seal(ts(1), 0);
     CHECK(bob.open(now.bytes_for(0), 10 * kSecond, out) == Result::opened);
-    clock_set_back.seal(ts(2));
+    clock_set_back.seal(ts(2), 0);
     CHECK(bob.open(clock_set_back.bytes_for(0), 11 * kSecond, out) == Result::replayed);
-    clock_set_back.seal(ts(3));
+    clock_set_back.seal(ts(3), 0);
     CHECK(bob.open(clock_set_back.bytes_for(0), 14 * kSecond, out) == Result::opened);
     CHECK(bob.epoch() == 4000);
 }
@@ -133,7 +133,7 @@ TEST_CASE("sealing: in a keys room a member without alice's private key cannot p
     Sealer alice(room, 0, a.sk, 1000);
     PeerOpener bob_hears_alice(room, 0, 1, b.sk), carol_hears_alice(room, 0, 2, c.sk);
     std::vector<uint8_t> out;
-    alice.seal(ts(1));
+    alice.seal(ts(1), 0);
     CHECK(copy(alice.bytes_for(0)) != copy(alice.bytes_for(1)));  // one ciphertext per pair
     CHECK(bob_hears_alice.open(alice.bytes_for(0), 0, out) == Result::opened);
     CHECK(out == ts(1));
@@ -144,7 +144,7 @@ TEST_CASE("sealing: in a keys room a member without alice's private key cannot p
     Room forged = room;
     forged.peers[0].public_key = c.pk;
     Sealer carol_as_alice(forged, 0, c.sk, 3000);
-    carol_as_alice.seal(ts(9));
+    carol_as_alice.seal(ts(9), 0);
     CHECK(bob_hears_alice.open(carol_as_alice.bytes_for(0), 0, out) == Result::auth_failed);
 }
 
@@ -152,10 +152,54 @@ TEST_CASE("sealing: a none room and a plain guest pass TS as it is") {
     init_crypto();
     const Room none = make_room(Security::none);
     Sealer alice(none, 0, std::nullopt, 1000);
-    alice.seal(ts(1));
+    alice.seal(ts(1), 0);
     CHECK(copy(alice.bytes_for(0)) == ts(1));
     std::vector<uint8_t> out;
     CHECK(PeerOpener(none, 0, 1, std::nullopt).open(ts(1), 0, out) == Result::plain);
     const Room sealed = make_room(Security::room);
     CHECK(PeerOpener(sealed, 3, 0, std::nullopt).open(ts(1), 0, out) == Result::plain);
+}
+
+TEST_CASE("sealing: after 3 s a short header, the epoch named every 250 ms, and a late listener waits for it") {
+    init_crypto();
+    const Room room = make_room(Security::room);
+    Sealer alice(room, 0, std::nullopt, 1000);
+    PeerOpener bob(room, 0, 1, std::nullopt);
+    std::vector<uint8_t> out;
+    alice.seal(ts(1), 0);
+    CHECK(alice.bytes_for(0).size() == 188 + kSealOverhead);
+    CHECK(bob.open(alice.bytes_for(0), 0, out) == Result::opened);
+    alice.seal(ts(2), 2 * kSecond);  // still the epoch's first 3 s
+    CHECK(alice.bytes_for(0).size() == 188 + kSealOverhead);
+    alice.seal(ts(3), 3 * kSecond);  // 250 ms since the last long one: named again
+    CHECK(alice.bytes_for(0).size() == 188 + kSealOverhead);
+    alice.seal(ts(4), 3 * kSecond + 100'000);
+    const auto short_one = copy(alice.bytes_for(0));
+    CHECK(short_one.size() == 188 + kSealShortOverhead);
+    CHECK(bob.open(short_one, 3 * kSecond, out) == Result::opened);
+    CHECK(out == ts(4));
+    CHECK(bob.open(short_one, 3 * kSecond, out) == Result::replayed);
+    // Carol starts late: a short header cannot be opened before a long one names the epoch.
+    PeerOpener carol(room, 0, 2, std::nullopt);
+    CHECK(carol.open(short_one, 3 * kSecond, out) == Result::epoch_unknown);
+    alice.seal(ts(5), 3 * kSecond + 250'000);
+    CHECK(alice.bytes_for(1).size() == 188 + kSealOverhead);
+    CHECK(carol.open(alice.bytes_for(1), 3 * kSecond, out) == Result::opened);
+    alice.seal(ts(6), 3 * kSecond + 300'000);
+    CHECK(carol.open(alice.bytes_for(1), 3 * kSecond, out) == Result::opened);
+    CHECK(out == ts(6));
+    // A restart: the old start's short datagram, sent again, is a replay, not a forgery.
+    Sealer restarted(room, 0, std::nullopt, 2000);
+    restarted.seal(ts(7), 10 * kSecond);
+    CHECK(bob.open(restarted.bytes_for(0), 10 * kSecond, out) == Result::opened);
+    CHECK(bob.open(short_one, 10 * kSecond, out) == Result::replayed);
+    // A short header from another secret is a forgery.
+    Room other = room;
+    other.secret->fill(8);
+    Sealer impostor(other, 0, std::nullopt, 2000);
+    impostor.seal(ts(8), 0);
+    impostor.seal(ts(8), 5 * kSecond);
+    impostor.seal(ts(8), 5 * kSecond + 1);
+    REQUIRE(impostor.bytes_for(0).size() == 188 + kSealShortOverhead);
+    CHECK(bob.open(impostor.bytes_for(0), 10 * kSecond, out) == Result::auth_failed);
 }
