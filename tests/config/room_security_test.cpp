@@ -237,3 +237,33 @@ TEST_CASE("room security error: plain must be a JSON boolean") {
         check_error(room_error(doc), "peers[2].plain", "must be true or false, not ");
     }
 }
+
+TEST_CASE("room security: in an encrypted room a participant's host may be left out") {
+    json doc = room_room();
+    doc["peers"][1].erase("host");
+    const Room room = meshcall::parse_room(doc.dump(), kLabel);
+    CHECK(room.peers[1].host.empty());
+    CHECK(!room.peers[1].address.known());
+    CHECK(room.peers[0].address.known());
+    CHECK(!room.destination(1, 0).known());
+    // It binds the wildcard address on its own port; the others bind their own address.
+    CHECK(room.bind_address(1).to_string() == "0.0.0.0:41311");
+    CHECK(room.bind_address(0).to_string() == "127.0.0.1:41310");
+    // Two peers with no host on the same port are no clash (they are behind different NATs).
+    doc["peers"][2].erase("host");
+    doc["peers"][2]["port"] = 41311;
+    CHECK(room_error(doc.dump()).empty());
+}
+
+TEST_CASE("room security: a host may not be left out in a none room, or for a stock guest") {
+    json none = good_room();
+    none["peers"][1].erase("host");
+    CHECK(room_error(none.dump()) == "standup.json: peers[1].host: is missing");
+    json guests = room_with_guests(room_room());
+    guests["peers"][2].erase("host");
+    CHECK(room_error(guests.dump()).find("standup.json: peers[2].host: is missing; only a meshcall "
+                                         "participant's host may be left out") == 0);
+    json plain_sender = room_with_guests(room_room());
+    plain_sender["peers"][3].erase("host");
+    CHECK(room_error(plain_sender.dump()).find("peers[3].host: is missing") != std::string::npos);
+}

@@ -269,3 +269,23 @@ TEST_CASE("endpoints: two members who know only a third learn each other's endpo
     CHECK(p["endpoint_via"] == "learned");
     CHECK(p["state"] == "connected");
 }
+
+TEST_CASE("endpoints: a peer with no host and the wrong secret shows as cannot-authenticate") {
+    TempDir dir;
+    const int alice_port = free_udp_port(), bob_port = free_udp_port();
+    const TestRoom a = write_room(dir, "alice.json", "wrong", {{"alice", alice_port},
+                                  {"bob", bob_port, "", {{"host", nullptr}}}},
+                                  320, 240, 400, sealed_room(random_secret()));
+    const TestRoom b = write_room(dir, "bob.json", "wrong", {{"alice", alice_port}, {"bob", bob_port}},
+                                  320, 240, 400, sealed_room(random_secret()));
+    Daemon alice(dir, a, "alice"), bob(dir, b, "bob");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(bob.wait_ready());
+    CHECK(wait_until([&] { return alice.peer("bob")["state"] == "cannot-authenticate"; }, 3s));
+    const json p = alice.peer("bob");
+    INFO(p.dump());
+    CHECK(p["endpoint"].is_null());  // nothing moved
+    CHECK(p["auth_failed"].get<uint64_t>() > 0);
+    CHECK(wait_until(
+        [&] { return alice.log_text().find("do not authenticate") != std::string::npos; }, 2s));
+}
