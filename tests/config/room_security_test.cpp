@@ -267,3 +267,20 @@ TEST_CASE("room security: a host may not be left out in a none room, or for a st
     plain_sender["peers"][3].erase("host");
     CHECK(room_error(plain_sender.dump()).find("peers[3].host: is missing") != std::string::npos);
 }
+
+TEST_CASE("room: an optional \"stun\" list of host:port, resolved once, bad entries named") {
+    json doc = good_room();
+    doc["stun"] = {"127.0.0.1:3478", "127.0.0.2", "[::1]:19302"};
+    const Room room = meshcall::parse_room(doc.dump(), kLabel);
+    REQUIRE(room.stun.size() == 3);
+    CHECK(room.stun[0].address.to_string() == "127.0.0.1:3478");
+    CHECK(room.stun[1].address.to_string() == "127.0.0.2:3478");  // the default port
+    CHECK(room.stun[2].address.to_string() == "[::1]:19302");
+    CHECK(meshcall::parse_room(good_room().dump(), kLabel).stun.empty());
+    doc["stun"] = {"127.0.0.1:0"};
+    CHECK(room_error(doc.dump()).find("standup.json: stun[0]: \"127.0.0.1:0\" is not \"host:port\"") == 0);
+    doc["stun"] = {42};
+    CHECK(room_error(doc.dump()) == "standup.json: stun[0]: must be a string \"host:port\"");
+    doc["stun"] = {"a:1", "b:1", "c:1", "d:1", "e:1"};
+    CHECK(room_error(doc.dump()) == "standup.json: stun: lists 5 servers; at most 4");
+}
