@@ -59,7 +59,7 @@ TEST_CASE("peer endpoint: unreachable once a member hears it and 5 s of probes h
         e.update(false, t);
         const auto why = e.unreachable_reason(false, t);
         CHECK(why.has_value() == (t >= PeerEndpoint::kUnreachableAfterUs));
-        if (why) CHECK(why->find("carol hears it at 11.0.0.5:40000") == 0);
+        if (why) CHECK(why->find("carol reports it at 11.0.0.5:40000") == 0);
     }
     CHECK(!e.unreachable_reason(true, 6 * kSecond));  // heard: not unreachable
     // Nobody hears it (not in the call): absent, not unreachable.
