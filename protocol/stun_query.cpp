@@ -61,18 +61,19 @@ struct Reading {
     int network_error = 0;        // the last ICMP-borne error the socket reported
 };
 
-// Reads every datagram waiting on the socket until our answer turns up.
+// Reads the datagrams waiting on the socket until our answer turns up; at most 64 at a time,
+// so that a flood cannot hold the query past its deadline.
 Io read_waiting(int fd, const Address& server, const StunTransactionId& id, Reading& r,
                 std::string& error) {
     std::array<uint8_t, 2048> buffer;
-    for (;;) {
+    for (int count = 0; count < 64; ++count) {
         sockaddr_storage from{};
         socklen_t from_length = sizeof from;
         const ssize_t n = recvfrom(fd, buffer.data(), buffer.size(), MSG_DONTWAIT | MSG_TRUNC,
                                    reinterpret_cast<sockaddr*>(&from), &from_length);
         if (n < 0) {
             const int err = errno;
-            if (err == EINTR) continue;
+            if (err == EINTR) continue;  // counted too: signals cannot hold the query either
             if (err == EAGAIN || err == EWOULDBLOCK) return Io::done;
             if (err == EBADF || err == ENOTSOCK || err == EINVAL || err == EFAULT) {
                 error = "cannot read the UDP socket: " + errno_words(err);
@@ -88,6 +89,7 @@ Io read_waiting(int fd, const Address& server, const StunTransactionId& id, Read
         if (r.mapped) return Io::done;
         ++r.ignored_from_server;
     }
+    return Io::done;
 }
 
 std::string no_answer_words(const Address& server, milliseconds timeout, int sent,
@@ -96,7 +98,8 @@ std::string no_answer_words(const Address& server, milliseconds timeout, int sen
     if (r.ignored_from_server > 0) {
         words = "no Binding success response from " + server.to_string() + " in " +
                 duration_words(timeout) + ": " + std::to_string(r.ignored_from_server) +
-                " datagram(s) from it were something else (an error response, or not STUN)";
+                (r.ignored_from_server == 1 ? " datagram from it was" : " datagrams from it were") +
+                " something else (an error response, or not STUN)";
     } else {
         words = "no answer from " + server.to_string() + " in " + duration_words(timeout);
     }

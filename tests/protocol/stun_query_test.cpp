@@ -178,8 +178,8 @@ TEST_CASE("stun query: only error responses from the server are named as such") 
     CHECK_FALSE(stun_query(client.fd, loopback(server.port), 500ms, error));
     script.join();
     CHECK(error == "no Binding success response from 127.0.0.1:" + std::to_string(server.port) +
-                       " in 500 ms: 1 datagram(s) from it were something else (an error "
-                       "response, or not STUN) (3 requests sent)");
+                       " in 500 ms: 1 datagram from it was something else (an error response, "
+                       "or not STUN) (3 requests sent)");
 }
 
 TEST_CASE("stun query: a server of another family or a closed socket fails at once, in words") {
