@@ -10,6 +10,7 @@
 #include <string>
 
 #include "protocol/stun_query.hpp"
+#include "tests/support/coturn.hpp"
 #include "tests/support/process.hpp"
 
 using namespace meshcall;
@@ -42,49 +43,12 @@ struct Fd {
     }
 };
 
-// coturn answering STUN Binding requests on `ip`:port and nothing else: no configuration file
-// (-n), no TURN, no TCP/TLS/DTLS listeners, no CLI, its log in the test's directory. Killed
-// with the object.
-class Coturn {
-  public:
-    Coturn(const test::TempDir& dir, const char* ip)
-        : port_(test::free_udp_port()),
-          log_(dir.file("turnserver.log")),
-          server_(address(ip, port_)),
-          process_(
-              {"turnserver", "-n", "--stun-only", "--no-cli", "--no-tcp", "--no-tls", "--no-dtls",
-               "--listening-ip", ip, "--listening-port", std::to_string(port_), "--log-file", log_,
-               "--simple-log", "--no-stdout-log", "--pidfile", dir.file("turnserver.pid")},
-              dir.file("turnserver.out")) {}
-
-    const Address& server() const { return server_; }
-    std::string log() const { return test::read_file(log_); }
-
-    // Until it answers a query from `fd`, or `timeout`.
-    bool wait_ready(int fd, std::chrono::milliseconds timeout) {
-        return test::wait_until(
-            [this, fd] {
-                std::string error;
-                return process_.running() && stun_query(fd, server_, 200ms, error).has_value();
-            },
-            timeout);
-    }
-
-  private:
-    int port_;
-    std::string log_;
-    Address server_;
-    test::Process process_;
-};
-
 // Starts coturn on `ip`, waits until it answers, then asks it where a socket bound to
 // `ip`:X is: it must be `ip`:X.
 void check_mapped_address_from_coturn(const char* ip) {
     test::TempDir dir;
-    Coturn coturn(dir, ip);
-    Fd probe{bound_socket(address(ip, 0))};
-    REQUIRE(probe.fd >= 0);
-    REQUIRE_MESSAGE(coturn.wait_ready(probe.fd, 10s),
+    test::Coturn coturn(dir, ip);
+    REQUIRE_MESSAGE(coturn.wait_ready(10s),
                     "turnserver did not answer in 10 s; its log:\n"
                         << coturn.log());
 
