@@ -235,11 +235,10 @@ void CallSession::update_endpoints() {
     });
     for (std::size_t i = 0; i < peers_.size(); ++i) {
         PeerLink& p = *peers_[i];
-        const bool was_known = p.endpoint().current().known();
         if (!p.update_endpoint(now)) continue;
-        if (!was_known && p.endpoint().current().known())
-            spdlog::info("{}: trying {}, where a member hears it", p.name(),
-                         p.endpoint().current().to_string());
+        if (!p.endpoint().probes().empty())
+            spdlog::debug("{}: probing {} endpoint(s) members report", p.name(),
+                          p.endpoint().probes().size());
         sender_->set_peer_route(i, p.endpoint().current(), p.endpoint().probes());
     }
     // Reports older than a few seconds say little about where we are now.

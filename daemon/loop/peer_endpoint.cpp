@@ -25,13 +25,12 @@ PeerEndpoint::PeerEndpoint(const Address& listed, bool roams)
 }
 
 bool PeerEndpoint::heard_from(const Address& from) {
-    if (!roams_ || from == current_) {
-        if (roams_ && via_ == Via::introduced) via_ = Via::learned;  // confirmed
-        return false;
-    }
+    if (!roams_ || from == current_) return false;
     if (current_.known()) ++moves_;  // learning the first one is not a move
+    // Found where a member said it was (a hole punched after an introduction), or by itself.
+    const bool probed = std::find(probes_.begin(), probes_.end(), from) != probes_.end();
     current_ = from;
-    via_ = Via::learned;
+    via_ = probed ? Via::introduced : Via::learned;
     return true;
 }
 
@@ -55,19 +54,15 @@ const PeerEndpoint::Report* PeerEndpoint::freshest(int64_t now_us) const {
 
 bool PeerEndpoint::update(bool connected, int64_t now_us) {
     if (!roams_) return false;
-    const Address before = current_;
     std::vector<Address> probes;
     const Report* fresh = freshest(now_us);
     if (connected) {
         probing_since_us_ = -1;
     } else {
-        if (!current_.known() && fresh) {
-            current_ = fresh->where;
-            via_ = Via::introduced;
-        }
         if (fresh && probing_since_us_ < 0) probing_since_us_ = now_us;
         if (!fresh) probing_since_us_ = -1;
-        // Every fresh report and the room file's address, but where everything goes already.
+        // Presence only, to every fresh report and the room file's address, but where
+        // everything goes already: the stream follows once an authentic datagram comes back.
         auto add = [&](const Address& a) {
             if (a.known() && !(a == current_) && probes.size() < kMaxProbes &&
                 std::find(probes.begin(), probes.end(), a) == probes.end())
@@ -77,7 +72,7 @@ bool PeerEndpoint::update(bool connected, int64_t now_us) {
             if (now_us - r.at_us < kReportFreshUs) add(r.where);
         add(listed_);
     }
-    const bool changed = !(before == current_) || probes != probes_;
+    const bool changed = probes != probes_;
     probes_ = std::move(probes);
     return changed;
 }

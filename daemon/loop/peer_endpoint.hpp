@@ -1,9 +1,10 @@
 // PeerEndpoint: where one participant is reached, in an encrypted room (README, "Calling over
 // the internet"): the room file's address if it has one, then wherever its authenticated
-// datagrams come from (WireGuard's rule: only an authentic, newest datagram moves it), and
-// while it is not heard, the endpoints other members report hearing it at (introductions),
-// which it is probed at. A stock guest, and everyone in a "none" room, stays at the room
-// file's address. Event-loop thread only.
+// datagrams come from (WireGuard's rule: only an authentic, newest datagram moves it). While it
+// is not heard, the endpoints other members report hearing it at (introductions) are probed
+// with presence only; the first authentic datagram back from one makes it the endpoint. A
+// stock guest, and everyone in a "none" room, stays at the room file's address. Event-loop
+// thread only.
 #pragma once
 
 #include <cstdint>
@@ -17,6 +18,8 @@ namespace meshcall {
 
 class PeerEndpoint {
   public:
+    // room: the room file's address; learned: its datagrams came from there; introduced: a
+    // member reported it there, and its datagrams came back from there (a punched hole).
     enum class Via { none, room, learned, introduced };
     static const char* via_name(Via via);  // null for none, else "room" | "learned" | "introduced"
 
@@ -42,8 +45,8 @@ class PeerEndpoint {
     void reported(const std::string& reporter, const Address& where, int64_t now_us);
 
     // Once in a while (the loop's 250 ms timer), with whether it is heard now. While it is
-    // not: adopts the freshest report when no endpoint is known, and lists the addresses to
-    // probe. True when current() or probes() changed (the send path must be told).
+    // not: lists the addresses to probe. True when probes() changed (the send path must be
+    // told).
     bool update(bool connected, int64_t now_us);
     const std::vector<Address>& probes() const { return probes_; }
 

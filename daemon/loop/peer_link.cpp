@@ -1,6 +1,8 @@
 // PeerLink: per-peer accounting on the event loop.
 #include "daemon/loop/peer_link.hpp"
 
+#include <algorithm>
+
 #include "daemon/util/log.hpp"
 #include "protocol/peer_message.hpp"
 
@@ -59,7 +61,7 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
     if (!(from == endpoint_.current())) {
         // Claims to be this peer from elsewhere: it moves the endpoint only if authentic and
         // newest (WireGuard's rule); a forgery or a replay counts as unlisted, not against it.
-        if (!endpoint_.roams() || !new_address_bucket_.take(1, now_us)) {
+        if (!endpoint_.roams() || !may_try_new_address(from, now_us)) {
             a.refused = true;
             return a;
         }
@@ -114,6 +116,23 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
     }
     a.heard_again = deliver(bytes, now_us);
     return a;
+}
+
+bool PeerLink::may_try_new_address(const Address& from, int64_t now_us) {
+    auto it = std::find_if(new_addresses_.begin(), new_addresses_.end(),
+                           [&](const NewAddress& n) { return n.from == from; });
+    if (it == new_addresses_.end()) {
+        if (new_addresses_.size() < kNewAddressesTracked) {
+            it = new_addresses_.insert(new_addresses_.end(), NewAddress{from});
+        } else {
+            it = std::min_element(
+                new_addresses_.begin(), new_addresses_.end(),
+                [](const NewAddress& a, const NewAddress& b) { return a.last_us < b.last_us; });
+            *it = NewAddress{from};
+        }
+    }
+    it->last_us = now_us;
+    return it->bucket.take(1, now_us) && new_address_total_.take(1, now_us);
 }
 
 bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us) {

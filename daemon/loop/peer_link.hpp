@@ -45,9 +45,13 @@ class PeerLink {
     PeerLink(const Room& room, std::size_t peer, std::size_t self,
              const std::optional<Key32>& private_key = std::nullopt);
 
-    // Datagrams from an address that is not its endpoint, claiming to be it, tried this often
-    // at most (a flood of forgeries costs little; a peer that moved needs one).
+    // Datagrams from an address that is not its endpoint, claiming to be it, are tried (opened)
+    // this often at most from each such address (a peer that moved needs one; a flood from
+    // another address does not use up its share), and this often from all together (what a
+    // flood from many forged addresses can cost: ~1 µs each).
     static constexpr double kNewAddressTriesPerS = 50;
+    static constexpr double kNewAddressTotalPerS = 2000;
+    static constexpr std::size_t kNewAddressesTracked = 16;
 
     struct Arrival {
         bool heard_again = false;  // heard after a silence (a joiner, a restarted sender)
@@ -143,6 +147,8 @@ class PeerLink {
     // An authentic (or plain) datagram's TS packets: counted, parsed for presence and reports,
     // queued for the receiver. True when heard again after a silence.
     bool deliver(std::span<const uint8_t> bytes, int64_t now_us);
+    // Whether a datagram from `from` (not its endpoint) may be tried now.
+    bool may_try_new_address(const Address& from, int64_t now_us);
 
     std::string name_;
     PeerRole role_;
@@ -154,7 +160,13 @@ class PeerLink {
     // A flood from this (listed, maybe spoofed) address cannot starve the others or grow
     // memory: four times the room's bitrate, each datagram costing at least 200 bytes.
     TokenBucket bucket_;
-    TokenBucket new_address_bucket_{kNewAddressTriesPerS, kNewAddressTriesPerS};
+    struct NewAddress {
+        Address from;
+        TokenBucket bucket{kNewAddressTriesPerS, kNewAddressTriesPerS};
+        int64_t last_us = 0;
+    };
+    std::vector<NewAddress> new_addresses_;  // at most kNewAddressesTracked, least recent replaced
+    TokenBucket new_address_total_{kNewAddressTotalPerS, kNewAddressTotalPerS};
     PeerOpener opener_;
     PeerEndpoint endpoint_;
     std::optional<std::vector<ReportedEndpoint>> report_;

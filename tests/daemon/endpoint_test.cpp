@@ -267,7 +267,11 @@ TEST_CASE("endpoints: two members who know only a third learn each other's endpo
     const json p = bob.peer("carol");
     INFO(p.dump());
     CHECK(p["endpoint"] == loopback(room.port_of("carol")));
-    CHECK(p["endpoint_via"] == "learned");
+    // Neither knew the other's address: the one that probed first (where alice reported the
+    // other) found it "introduced"; the other may have heard the probe before any report.
+    const json q = carol.peer("bob");
+    CHECK((p["endpoint_via"] == "introduced" || q["endpoint_via"] == "introduced"));
+    CHECK(q["endpoint"] == loopback(room.port_of("bob")));
     CHECK(p["state"] == "connected");
 }
 

@@ -31,25 +31,30 @@ TEST_CASE("peer endpoint: learned from where it is heard, a move counted only fr
     CHECK(fixed.via() == PeerEndpoint::Via::room);
 }
 
-TEST_CASE("peer endpoint: a reported endpoint is tried when none is known, and probed") {
+TEST_CASE("peer endpoint: reported endpoints are probed, and one that answers is introduced") {
     PeerEndpoint e(Address{}, true);
     e.reported("carol", at("11.0.0.5", 5000), 0);
     CHECK(e.update(false, 0));
-    CHECK(e.current() == at("11.0.0.5", 5000));
-    CHECK(e.via() == PeerEndpoint::Via::introduced);
-    CHECK(e.probes().empty());  // everything goes there already
+    CHECK(!e.current().known());  // nothing but presence goes there until it answers
+    CHECK(e.probes() == std::vector<Address>{at("11.0.0.5", 5000)});
     e.reported("dave", at("192.168.1.9", 5000), kSecond);  // another view of it
     CHECK(e.update(false, kSecond));
-    CHECK(e.probes() == std::vector<Address>{at("192.168.1.9", 5000)});
+    CHECK(e.probes() == std::vector<Address>{at("11.0.0.5", 5000), at("192.168.1.9", 5000)});
     CHECK(!e.update(false, kSecond));  // nothing new
-    // Heard there: confirmed, and no more probing.
-    CHECK(!e.heard_from(at("11.0.0.5", 5000)));
-    CHECK(e.via() == PeerEndpoint::Via::learned);
+    // Its datagram comes back from a probed address: the punched hole is its endpoint.
+    CHECK(e.heard_from(at("11.0.0.5", 5000)));
+    CHECK(e.current() == at("11.0.0.5", 5000));
+    CHECK(e.via() == PeerEndpoint::Via::introduced);
+    CHECK(e.moves() == 0);
     CHECK(e.update(true, 2 * kSecond));
-    CHECK(e.probes().empty());
+    CHECK(e.probes().empty());  // heard: no more probing
     // Stale reports are not probed.
     CHECK(!e.update(false, 10 * kSecond));
     CHECK(e.probes().empty());
+    // From an address nobody reported: learned.
+    CHECK(e.heard_from(at("11.0.0.5", 40001)));
+    CHECK(e.via() == PeerEndpoint::Via::learned);
+    CHECK(e.moves() == 1);
 }
 
 TEST_CASE("peer endpoint: unreachable once a member hears it and 5 s of probes had no answer") {
