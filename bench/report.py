@@ -196,7 +196,7 @@ def encryption_table(res):
         cr, wr = pr.get("cpu_ratio"), pr.get("rx_wire_ratio")
         pct = lambda r: None if r is None else (r - 1) * 100
         none, room = pr.get("none") or {}, pr.get("room") or {}
-        lines.append([f"1 → 1, two real meshcalld (alice: {fmt(none.get('cores'), 3)} → {fmt(room.get('cores'), 3)} "
+        lines.append([f"1 → 1, two real meshcalld, none/room/room/none, means (alice: {fmt(none.get('cores'), 3)} → {fmt(room.get('cores'), 3)} "
                       f"cores, {fmt(none.get('tx_kbps'), 0)} → {fmt(room.get('tx_kbps'), 0)} kbit/s sent)",
                       "—", "—", fmt(pct(cr), 1, " %"),
                       f"{fmt(pct(wr), 1, ' %')} (bob's rx, on the wire; alice's tx_kbps, payload: "

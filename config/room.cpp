@@ -41,16 +41,20 @@ AudioSettings parse_audio(JsonReader& parent) {
     return a;
 }
 
+// `encrypted`: a participant's host may be left out (an address learned from its
+// authenticated datagrams; README, "Calling over the internet").
 PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
-                     const std::string& path) {
+                     const std::string& path, bool encrypted) {
     JsonReader r(value, label, path);
     PeerEntry p;
     p.name = r.get_string("name");
     if (!is_valid_name(p.name))
         r.fail(r.path_of("name"), "\"" + p.name + "\" is not a valid name; " + name_rule());
-    p.host = r.get_string("host");
-    if (p.host.empty() || p.host.size() > 253)
-        r.fail(r.path_of("host"), "must be an IPv4/IPv6 address or a DNS name");
+    if (r.has("host") || !encrypted) {
+        p.host = r.get_string("host");
+        if (p.host.empty() || p.host.size() > 253)
+            r.fail(r.path_of("host"), "must be an IPv4/IPv6 address or a DNS name");
+    }
     p.port = static_cast<uint16_t>(r.get_int("port", 1, 65535, "a port"));
     if (r.has("role")) {
         const std::string role = r.get_string("role");
@@ -68,6 +72,13 @@ PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
     }
     parse_peer_security(r, p);
     r.finish();
+    if (p.host.empty()) {
+        if (p.role != PeerRole::participant || p.plain)
+            r.fail(r.path_of("host"),
+                   "is missing; only a meshcall participant's host may be left out (its address "
+                   "is learned from its encrypted datagrams), not a stock guest's");
+        return p;
+    }
     Resolved res = resolve_udp(p.host, p.port);
     if (!res.address) r.fail(r.path_of("host"), "peer \"" + p.name + "\": " + res.error);
     p.address = *res.address;
@@ -109,6 +120,18 @@ const char* role_name(PeerRole role) {
             break;
     }
     return "participant";
+}
+
+Address Room::bind_address(std::size_t self) const {
+    if (peers[self].address.known()) return peers[self].address;
+    int family = AF_INET;
+    for (const auto& p : peers)
+        if (p.address.known()) family = p.address.family();
+    Address a;
+    a.storage.ss_family = static_cast<sa_family_t>(family);
+    a.length = family == AF_INET ? sizeof(sockaddr_in) : sizeof(sockaddr_in6);
+    a.set_port(peers[self].port);
+    return a;
 }
 
 Address Room::destination(std::size_t to, std::size_t from) const {
@@ -153,7 +176,7 @@ Room parse_room(const std::string& text, const std::string& label) {
                "has " + std::to_string(peers.size()) + " entries; a call has 2 to 16 people");
     for (std::size_t i = 0; i < peers.size(); ++i) {
         const std::string path = "peers[" + std::to_string(i) + "]";
-        PeerEntry p = parse_peer(peers[i], label, path);
+        PeerEntry p = parse_peer(peers[i], label, path, room.encrypted());
         for (std::size_t j = 0; j < room.peers.size(); ++j) {
             if (room.peers[j].name == p.name)
                 r.fail(path + ".name", "\"" + p.name + "\" is already the name of peers[" +
@@ -162,7 +185,8 @@ Room parse_room(const std::string& text, const std::string& label) {
                 r.fail(path + ".port", p.address.to_string() + " is already the address of peers[" +
                                            std::to_string(j) + "] (\"" + room.peers[j].name +
                                            "\"); each peer needs its own address and port");
-            if (room.peers[j].address.family() != p.address.family())
+            if (room.peers[j].address.known() && p.address.known() &&
+                room.peers[j].address.family() != p.address.family())
                 r.fail(path + ".host", "\"" + p.host + "\" is " +
                                            (p.address.family() == AF_INET ? "IPv4" : "IPv6") +
                                            " but peers[" + std::to_string(j) +

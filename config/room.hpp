@@ -40,9 +40,9 @@ const char* security_name(Security s);  // "none" | "room" | "keys"
 
 struct PeerEntry {
     std::string name;
-    std::string host;  // as written in the file
+    std::string host;  // as written in the file; empty: left out (behind a NAT, not known)
     uint16_t port = 0;
-    Address address;  // resolved once, at load
+    Address address;  // resolved once, at load; !known() when the host is left out
     PeerRole role = PeerRole::participant;
     std::optional<Key32> public_key;  // X25519; set for every non-plain peer of a "keys" room
     bool plain = false;               // a stock guest in an encrypted room: sends/gets cleartext
@@ -64,8 +64,12 @@ struct Room {
     // Index into peers of `name`, or -1.
     int index_of(const std::string& name) const;
     // Where peers[from]'s stream goes to reach peers[to] (which receives): its address, or
-    // for a viewer its port + from, so that each stock player sees exactly one stream.
+    // for a viewer its port + from, so that each stock player sees exactly one stream. Not
+    // known() for a participant whose host is left out.
     Address destination(std::size_t to, std::size_t from) const;
+    // What peers[self] binds: its address, or the wildcard address on its port when its host
+    // is left out (the room's family).
+    Address bind_address(std::size_t self) const;
     // Upload peers[self] needs, in kbit/s: (peers that receive, but self) x (video + audio).
     int upload_kbps(std::size_t self) const;
 };

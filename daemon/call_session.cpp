@@ -12,6 +12,7 @@
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_entry.hpp"
 #include "daemon/view/viewer.hpp"
+#include "protocol/sealed_datagram.hpp"
 
 extern "C" {
 #include <libavutil/time.h>
@@ -32,7 +33,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config) {
                 room, i, static_cast<std::size_t>(config_.self), config_.private_key));
         }
         socket_ = UdpSocket::open(
-            &loop_, config_.me().address,
+            &loop_, room.bind_address(static_cast<std::size_t>(config_.self)),
             [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); },
             [this](const Address& to, int) { on_unreachable(to); });
         counters_.bound = socket_->bound();
@@ -144,21 +145,104 @@ void CallSession::start_media() {
     sd_notify(0, "READY=1");
 }
 
+std::size_t CallSession::room_index(std::size_t link) const {
+    return link < static_cast<std::size_t>(config_.self) ? link : link + 1;
+}
+
+std::optional<std::size_t> CallSession::link_of(std::size_t room_index) const {
+    const auto self = static_cast<std::size_t>(config_.self);
+    if (room_index == self || room_index >= config_.room.peers.size()) return std::nullopt;
+    return room_index < self ? room_index : room_index - 1;
+}
+
 void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* from) {
     MESHCALL_ASSERT_THREAD(loop_thread_);
     const Address source = Address::from_sockaddr(from);
-    for (std::size_t i = 0; i < peers_.size(); ++i) {
-        if (peers_[i]->address() == source) {
-            if (peers_[i]->on_datagram(bytes, av_gettime_relative()) && sender_) {
-                // A joiner, or a peer back from silence: full rate at once, and a clean
-                // picture now rather than at the end of a refresh cycle.
-                sender_->set_peer_backed_off(i, false);
-                sender_->request_refresh();
-            }
-            return;
+    std::optional<std::size_t> link;
+    for (std::size_t i = 0; i < peers_.size() && !link; ++i)
+        if (peers_[i]->endpoint().current() == source) link = i;
+    // From elsewhere: in an encrypted room, the peer its sealed header names may have moved
+    // (PeerLink decides: only an authentic, newest datagram moves it).
+    if (!link && config_.room.encrypted())
+        if (const auto h = peek_seal_header(bytes)) link = link_of(h->sender);
+    if (!link) {
+        ++counters_.dropped_unlisted;  // not in the room: dropped before any parsing
+        return;
+    }
+    PeerLink& p = *peers_[*link];
+    const PeerLink::Arrival a = p.on_datagram(bytes, av_gettime_relative(), source);
+    if (a.refused) {
+        ++counters_.dropped_unlisted;
+        return;
+    }
+    if (a.moved) {
+        spdlog::info("{}: now at {} (an authenticated datagram came from there)", p.name(),
+                     source.to_string());
+        sender_->set_peer_route(*link, p.endpoint().current(), {});
+    }
+    if ((a.heard_again || a.moved) && sender_) {
+        // A joiner, or a peer back from silence or at a new address: full rate at once, and
+        // a clean picture now rather than at the end of a refresh cycle.
+        sender_->set_peer_backed_off(*link, false);
+        sender_->request_refresh();
+    }
+    if (auto report = p.take_report()) on_endpoint_report(*link, *report);
+}
+
+void CallSession::on_endpoint_report(std::size_t from, const std::vector<ReportedEndpoint>& report) {
+    const int64_t now = av_gettime_relative();
+    const std::string& reporter = peers_[from]->name();
+    for (const ReportedEndpoint& e : report) {
+        if (e.peer == static_cast<std::size_t>(config_.self)) {
+            note_seen_as(e.endpoint, "peer:" + reporter, now);
+            continue;
+        }
+        if (const auto link = link_of(e.peer)) {
+            // What the reporter says about itself is its own view (a port mapping, STUN);
+            // about another, where it hears that one.
+            peers_[*link]->endpoint().reported(reporter, e.endpoint, now);
         }
     }
-    ++counters_.dropped_unlisted;  // not in the room: dropped before any parsing
+}
+
+void CallSession::note_seen_as(const Address& endpoint, const std::string& via, int64_t now) {
+    auto& seen = counters_.seen_as;
+    for (auto& s : seen)
+        if (s.via == via) {
+            s.endpoint = endpoint;
+            s.at_us = now;
+            return;
+        }
+    seen.push_back({endpoint, via, now});
+}
+
+void CallSession::update_endpoints() {
+    const int64_t now = av_gettime_relative();
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        PeerLink& p = *peers_[i];
+        const bool was_known = p.endpoint().current().known();
+        if (!p.update_endpoint(now)) continue;
+        if (!was_known && p.endpoint().current().known())
+            spdlog::info("{}: trying {}, where a member hears it", p.name(),
+                         p.endpoint().current().to_string());
+        sender_->set_peer_route(i, p.endpoint().current(), p.endpoint().probes());
+    }
+    // Reports older than a few seconds say little about where we are now.
+    std::erase_if(counters_.seen_as, [&](const SessionCounters::SeenAs& s) {
+        return s.via.starts_with("peer:") && now - s.at_us > PeerEndpoint::kReportFreshUs;
+    });
+}
+
+void CallSession::send_endpoint_report() {
+    if (!config_.room.encrypted()) return;
+    const int64_t now = av_gettime_relative();
+    std::vector<ReportedEndpoint> report;
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        const PeerLink& p = *peers_[i];
+        if (p.endpoint().roams() && p.connected(now) && p.endpoint().current().known())
+            report.push_back({static_cast<uint8_t>(room_index(i)), p.endpoint().current()});
+    }
+    sender_->set_endpoint_report(std::move(report));
 }
 
 void CallSession::on_unreachable(const Address& destination) {
@@ -171,6 +255,7 @@ void CallSession::on_unreachable(const Address& destination) {
 
 void CallSession::update_backoff() {
     MESHCALL_ASSERT_THREAD(loop_thread_);
+    update_endpoints();
     const int64_t now = av_gettime_relative();
     for (std::size_t i = 0; i < peers_.size(); ++i) {
         const PeerLink::Backoff why = peers_[i]->backoff(now, counters_.started_us);
@@ -193,6 +278,7 @@ void CallSession::on_tick() {
     MESHCALL_ASSERT_THREAD(loop_thread_);
     const int64_t now = av_gettime_relative();
     for (auto& p : peers_) p->tick(now);
+    send_endpoint_report();
     const uint64_t tx = sender_->counters().bytes.load(std::memory_order_relaxed);
     if (last_tick_us_ >= 0 && now > last_tick_us_)
         counters_.tx_kbps =

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -65,6 +66,17 @@ class CallSession {
     // Loop thread only, from here on.
     void on_commands();
     void on_datagram(std::span<const uint8_t> bytes, const sockaddr* from);
+    // peers_ index -> room index, and back (nullopt for self or out of range).
+    std::size_t room_index(std::size_t link) const;
+    std::optional<std::size_t> link_of(std::size_t room_index) const;
+    // A member's endpoint report (protocol/endpoint_report): introductions, and where we are
+    // seen.
+    void on_endpoint_report(std::size_t from, const std::vector<ReportedEndpoint>& report);
+    void note_seen_as(const Address& endpoint, const std::string& via, int64_t now_us);
+    // Every 250 ms: adopts reported endpoints, tells the send path where to send and probe.
+    void update_endpoints();
+    // Once a second: where we hear each peer, for the send path to report to the members.
+    void send_endpoint_report();
     void on_tick();
     void on_unreachable(const Address& destination);
     // Backs peers off, or resumes them (PeerLink::backoff), every 250 ms and on each ICMP error.

@@ -55,8 +55,16 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
     nlohmann::json j = {
         {"name", p.name()},
         {"role", role_name(p.role())},
-        {"address", p.address().to_string()},
+        {"address", p.address().known() ? nlohmann::json(p.address().to_string())
+                                        : nlohmann::json(nullptr)},
         {"state", p.state(now)},
+        {"endpoint", p.endpoint().current().known()
+                         ? nlohmann::json(p.endpoint().current().to_string())
+                         : nlohmann::json(nullptr)},
+        {"endpoint_via", PeerEndpoint::via_name(p.endpoint().via())
+                             ? nlohmann::json(PeerEndpoint::via_name(p.endpoint().via()))
+                             : nlohmann::json(nullptr)},
+        {"endpoint_moves", p.endpoint().moves()},
         {"video_fps", rounded(p.video_fps(), 10)},
         {"rx_kbps", rounded(p.rx_kbps(), 10)},
         {"loss_pct", rounded(p.loss_pct(), 100)},
@@ -80,6 +88,8 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
         {"queue_drops", p.queue_drops()},
         {"lost_packets", p.lost_packets()},
     };
+    const auto why = p.unreachable_reason(now);
+    j["unreachable_reason"] = why ? nlohmann::json(*why) : nlohmann::json(nullptr);
     add_media(j, p.receiver().stats(), histogram);
     return j;
 }
@@ -116,7 +126,11 @@ nlohmann::json status_report(const CallConfig& config,
     nlohmann::json list = nlohmann::json::array();
     for (std::size_t k = 0; k < peers.size(); ++k)
         list.push_back(peer_status(*peers[k], sender, k, histogram, now_us));
+    nlohmann::json seen = nlohmann::json::array();
+    for (const auto& s : session.seen_as)
+        seen.push_back({{"endpoint", s.endpoint.to_string()}, {"via", s.via}});
     return {
+        {"external_endpoints", std::move(seen)},
         {"room", config.room.name},
         {"security", security_name(config.room.security)},
         {"self", self_status(config, sender, session)},

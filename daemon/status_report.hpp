@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -22,6 +23,14 @@ struct SessionCounters {
     uint64_t bad_requests = 0;      // malformed control requests
     double tx_kbps = 0;             // over the last second
     int64_t started_us = 0;
+    // Where this participant is seen from outside: what members report (and later a port
+    // mapping or STUN), each with how it was found ("peer:NAME", ...).
+    struct SeenAs {
+        Address endpoint;
+        std::string via;
+        int64_t at_us = 0;
+    };
+    std::vector<SeenAs> seen_as;
 };
 
 nlohmann::json status_report(const CallConfig& config,

@@ -17,6 +17,8 @@ class ReplayWindow {
     // older than the window.
     bool accept(uint64_t counter);
     void reset() { *this = ReplayWindow{}; }
+    // Whether `counter` would be the newest yet (or the first).
+    bool newer(uint64_t counter) const { return !any_ || counter > top_; }
     // The full counter whose low 32 bits are `low` nearest the newest accepted (a short
     // header's); `low` itself before anything was accepted.
     uint64_t expand(uint32_t low) const;

@@ -22,7 +22,16 @@ PeerLink::PeerLink(const Room& room, std::size_t peer, std::size_t self,
       receiver_(std::make_unique<PeerReceiver>(name_, room.video)),
       bucket_(bucket_rate(room), bucket_rate(room)),
       opener_(room, peer, self, private_key),
+      endpoint_(room.peers[peer].address, room.encrypted() &&
+                                              room.peers[peer].role == PeerRole::participant &&
+                                              !room.peers[peer].plain),
       security_(room.security) {}
+
+bool PeerLink::update_endpoint(int64_t now_us) {
+    const bool changed = endpoint_.update(connected(now_us), now_us);
+    if (endpoint_.roams()) destination_ = endpoint_.current();
+    return changed;
+}
 
 void PeerLink::warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us) {
     if (last_auth_warning_us_ >= 0 && now_us - last_auth_warning_us_ < 60'000'000) return;
@@ -40,34 +49,59 @@ void PeerLink::warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us) 
     spdlog::warn(
         "{}: datagrams from {} do not authenticate: {} (dropped, counted in status as "
         "auth_failed; said again at most once a minute)",
-        name_, address_.to_string(), why);
+        name_, endpoint_.current().to_string(), why);
 }
 
-bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
+PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us,
+                                        const Address& from) {
+    Arrival a;
+    if (!(from == endpoint_.current())) {
+        // Claims to be this peer from elsewhere: it moves the endpoint only if authentic and
+        // newest (WireGuard's rule); a forgery or a replay counts as unlisted, not against it.
+        if (!endpoint_.roams() || !new_address_bucket_.take(1, now_us) ||
+            opener_.open(bytes, now_us, opened_) != PeerOpener::Result::opened) {
+            a.refused = true;
+            return a;
+        }
+        ++datagrams_;
+        bytes_ += bytes.size();
+        if (opener_.last_was_newest() && endpoint_.heard_from(from)) {
+            destination_ = endpoint_.current();
+            a.moved = true;
+        }
+        a.heard_again = deliver(opened_, now_us);
+        return a;
+    }
     ++datagrams_;
     bytes_ += bytes.size();
     if (!bucket_.take(std::max<double>(kMinCost, double(bytes.size())), now_us)) {
         ++rate_limited_;
-        return false;
+        return a;
     }
     switch (opener_.open(bytes, now_us, opened_)) {
         case PeerOpener::Result::plain:
             break;
         case PeerOpener::Result::opened:
             bytes = opened_;
+            endpoint_.heard_from(from);  // an introduced endpoint is confirmed
             break;
         case PeerOpener::Result::auth_failed:
             ++auth_failed_;
             last_auth_failed_us_ = now_us;
             warn_auth_failed(bytes, now_us);
-            return false;
+            return a;
         case PeerOpener::Result::replayed:
             ++replayed_;
-            return false;
+            return a;
         case PeerOpener::Result::epoch_unknown:
             ++epoch_unknown_;
-            return false;
+            return a;
     }
+    a.heard_again = deliver(bytes, now_us);
+    return a;
+}
+
+bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us) {
     const bool heard_again = last_seen_us_ < 0 || now_us - last_seen_us_ > kRestartAfterUs;
     const bool silent_before = last_seen_us_ >= 0 && heard_again;
     last_seen_us_ = now_us;
@@ -89,6 +123,8 @@ bool PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
         video_muted_ = m->video_muted;
         left_ = m->leaving;  // a presence without the flag: it is back
     }
+    if (!plain())
+        if (auto r = find_endpoint_report(bytes)) report_ = std::move(r);
     // Stamped with its arrival: the receiver drops what waited too long (StaleBacklog).
     receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}, now_us});
     return heard_again;

@@ -1,16 +1,22 @@
-// PeerLink: the event loop's view of one remote participant: its address, what arrived from
-// it, its health, and the receiver thread its datagrams go to. Event-loop thread only.
+// PeerLink: the event loop's view of one remote participant: its endpoint (PeerEndpoint), what
+// arrived from it, its health, and the receiver thread its datagrams go to. Event-loop thread
+// only.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "config/room.hpp"
+#include "daemon/loop/peer_endpoint.hpp"
 #include "daemon/loop/peer_opener.hpp"
 #include "daemon/loop/token_bucket.hpp"
 #include "daemon/receive/peer_receiver.hpp"
+#include "protocol/endpoint_report.hpp"
 #include "protocol/ts_packet.hpp"
 
 namespace meshcall {
@@ -39,10 +45,34 @@ class PeerLink {
     PeerLink(const Room& room, std::size_t peer, std::size_t self,
              const std::optional<Key32>& private_key = std::nullopt);
 
-    // A datagram from this peer's address, at monotonic time `now_us` (av_gettime_relative: the
-    // receiver judges the datagram's age on that clock). Returns true when the peer is heard
-    // again after a silence (a joiner, a restarted or reconnected sender).
-    bool on_datagram(std::span<const uint8_t> bytes, int64_t now_us);
+    // Datagrams from an address that is not its endpoint, claiming to be it, tried this often
+    // at most (a flood of forgeries costs little; a peer that moved needs one).
+    static constexpr double kNewAddressTriesPerS = 50;
+
+    struct Arrival {
+        bool heard_again = false;  // heard after a silence (a joiner, a restarted sender)
+        bool moved = false;        // it came from a new address, which is its endpoint now
+        bool refused = false;      // from a new address, and not authentic (or not newest):
+                                   // nothing counted here (the session counts it as unlisted)
+    };
+    // A datagram from `from` at monotonic time `now_us` (av_gettime_relative: the receiver
+    // judges the datagram's age on that clock). `from` is its endpoint, or (a roaming peer)
+    // another address its sealed header names it at.
+    Arrival on_datagram(std::span<const uint8_t> bytes, int64_t now_us, const Address& from);
+    // Same, from its endpoint; true when heard again after a silence.
+    bool on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
+        return on_datagram(bytes, now_us, endpoint_.current()).heard_again;
+    }
+    // The endpoint report that arrived with its last datagrams, once (protocol/endpoint_report).
+    std::optional<std::vector<ReportedEndpoint>> take_report() { return std::exchange(report_, {}); }
+    PeerEndpoint& endpoint() { return endpoint_; }
+    const PeerEndpoint& endpoint() const { return endpoint_; }
+    // Every 250 ms: see PeerEndpoint::update. True when the send path must be told.
+    bool update_endpoint(int64_t now_us);
+    // Why it is unreachable (PeerEndpoint::unreachable_reason), when it is.
+    std::optional<std::string> unreachable_reason(int64_t now_us) const {
+        return endpoint_.unreachable_reason(connected(now_us), now_us);
+    }
     // Once a second: turns counters into rates.
     void tick(int64_t now_us);
     // The network said our datagrams to destination() cannot be delivered (ICMP).
@@ -65,12 +95,14 @@ class PeerLink {
         return last_auth_failed_us_ >= 0 && now_us - last_auth_failed_us_ < 2'000'000 &&
                (last_seen_us_ < 0 || now_us - last_seen_us_ > kAuthFailingUs);
     }
-    // "connected", "cannot-authenticate", "absent" (nothing heard yet, or not for 2.5 s) or
-    // "left" (it said goodbye).
+    // "connected", "cannot-authenticate", "unreachable" (a member hears it, we do not: see
+    // unreachable_reason), "absent" (nothing heard yet, or not for 2.5 s) or "left" (it said
+    // goodbye).
     const char* state(int64_t now_us) const {
         return left_                         ? "left"
                : cannot_authenticate(now_us) ? "cannot-authenticate"
                : connected(now_us)           ? "connected"
+               : unreachable_reason(now_us)  ? "unreachable"
                                              : "absent";
     }
     // From its presence messages (false for a stock sender, which sends none).
@@ -80,7 +112,8 @@ class PeerLink {
 
     const std::string& name() const { return name_; }
     PeerRole role() const { return role_; }
-    const Address& address() const { return address_; }
+    const Address& address() const { return address_; }  // the room file's (maybe not known())
+    // Where its datagrams go: its endpoint, or for a viewer its port + our index.
     const Address& destination() const { return destination_; }
     uint64_t unreachable_errors() const { return unreachable_errors_; }
     PeerReceiver& receiver() { return *receiver_; }
@@ -106,6 +139,9 @@ class PeerLink {
   private:
     // Why datagrams from it do not authenticate, said at most once a minute.
     void warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us);
+    // An authentic (or plain) datagram's TS packets: counted, parsed for presence and reports,
+    // queued for the receiver. True when heard again after a silence.
+    bool deliver(std::span<const uint8_t> bytes, int64_t now_us);
 
     std::string name_;
     PeerRole role_;
@@ -117,7 +153,10 @@ class PeerLink {
     // A flood from this (listed, maybe spoofed) address cannot starve the others or grow
     // memory: four times the room's bitrate, each datagram costing at least 200 bytes.
     TokenBucket bucket_;
+    TokenBucket new_address_bucket_{kNewAddressTriesPerS, kNewAddressTriesPerS};
     PeerOpener opener_;
+    PeerEndpoint endpoint_;
+    std::optional<std::vector<ReportedEndpoint>> report_;
     Security security_;
     std::vector<uint8_t> opened_;  // the last datagram's TS packets, when it was sealed
     int64_t last_auth_failed_us_ = -1, last_auth_warning_us_ = -1;

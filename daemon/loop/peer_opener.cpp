@@ -52,8 +52,10 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
                 return Result::replayed;
             return Result::auth_failed;
         }
+        const bool newest = window_.newer(counter);
         if (!window_.accept(counter)) return Result::replayed;
         last_opened_us_ = now_us;
+        last_newest_ = newest;
         return Result::opened;
     }
     if (h->epoch == 0) return Result::auth_failed;
@@ -76,8 +78,10 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
         key_ = key;
         window_.reset();
     }
+    const bool newest = window_.newer(h->counter);
     if (!window_.accept(h->counter)) return Result::replayed;
     last_opened_us_ = now_us;
+    last_newest_ = newest;
     return Result::opened;
 }
 

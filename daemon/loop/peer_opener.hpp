@@ -35,6 +35,9 @@ class PeerOpener {
     Result open(std::span<const uint8_t> datagram, int64_t now_us, std::vector<uint8_t>& plaintext);
 
     bool encrypted() const { return mode_ != Security::none; }
+    // Whether the last datagram that opened had the newest counter yet (or a new epoch): only
+    // such a one may move the peer's endpoint (a replay from elsewhere, or a late one, not).
+    bool last_was_newest() const { return last_newest_; }
     uint64_t epoch() const { return epoch_; }
 
     static constexpr int64_t kEpochIdleUs = 3'000'000;
@@ -50,6 +53,7 @@ class PeerOpener {
     uint8_t peer_ = 0;
     uint64_t epoch_ = 0;  // the epoch taken (0: none yet)
     int64_t last_opened_us_ = 0;
+    bool last_newest_ = false;
     Key32 key_{};
     ReplayWindow window_;
     std::optional<Key32> replaced_key_;  // the key of the epoch it replaced last

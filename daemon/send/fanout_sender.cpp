@@ -41,6 +41,8 @@ FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate:
       peer_errors_(std::make_unique<std::atomic<uint64_t>[]>(peers_.size())),
       episodes_(peers_.size()),
       sealer_(std::move(sealer)),
+      probes_(peers_.size()),
+      routes_(peers_.size()),
       gate_(gate, std::move(queued), av_gettime_relative,
             [](const std::string& line) { spdlog::warn("{}", line); }) {
     for (std::size_t i = 0; i < peers_.size(); ++i) {
@@ -56,9 +58,42 @@ void FanoutSender::set_backed_off(std::size_t peer, bool backed_off) {
     if (peer < peers_.size()) backed_off_[peer].store(backed_off, std::memory_order_relaxed);
 }
 
-void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
+void FanoutSender::set_route(std::size_t peer, const Address& endpoint,
+                             std::vector<Address> probes) {
+    if (peer >= peers_.size()) return;
+    std::lock_guard lock(routes_mutex_);
+    routes_[peer] = Route{endpoint, std::move(probes)};
+    routes_changed_.store(true, std::memory_order_release);
+}
+
+void FanoutSender::take_routes() {
+    if (!routes_changed_.exchange(false, std::memory_order_acquire)) return;
+    std::lock_guard lock(routes_mutex_);
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        if (!routes_[i]) continue;
+        peers_[i].address = routes_[i]->endpoint;
+        messages_[i].msg_hdr.msg_namelen = peers_[i].address.length;
+        probes_[i] = std::move(routes_[i]->probes);
+        routes_[i].reset();
+    }
+}
+
+void FanoutSender::send_probes() {
+    for (std::size_t i = 0; i < peers_.size(); ++i) {
+        if (probes_[i].empty() || (sealer_ && sealer_->plain(i))) continue;
+        const auto bytes = iovs_[i];
+        for (const Address& to : probes_[i]) {
+            // A probe to an address that is not (yet) the peer's: failures mean little.
+            if (sendto(fd_, bytes.iov_base, bytes.iov_len, MSG_DONTWAIT, to.sa(), to.length) >= 0)
+                counters_.datagrams.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+}
+
+void FanoutSender::send(std::span<const uint8_t> datagram, bool presence, bool members_only) {
     if (messages_.empty()) return;
     if (!gate_.admit_datagram(presence)) return;
+    take_routes();
     const int64_t now = av_gettime_relative();
     if (sealer_) sealer_->seal(datagram, now);
     std::size_t wire_size = datagram.size();
@@ -70,7 +105,8 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
     batch_.clear();
     batch_peers_.clear();
     for (std::size_t i = 0; i < messages_.size(); ++i) {
-        if (!peers_[i].receives) continue;
+        if (!peers_[i].receives || !peers_[i].address.known()) continue;
+        if (members_only && (!sealer_ || sealer_->plain(i))) continue;
         if (!presence && backed_off_[i].load(std::memory_order_relaxed)) continue;
         batch_.push_back(messages_[i]);
         batch_peers_.push_back(i);
@@ -109,6 +145,7 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence) {
         counters_.datagrams.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
         next += static_cast<std::size_t>(n);
     }
+    if (presence) send_probes();
     gate_.sent();
     counters_.bytes.fetch_add(wire_size, std::memory_order_relaxed);
     for (std::size_t k = 0; k < batch_.size(); ++k)

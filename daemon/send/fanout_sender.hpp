@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -28,7 +30,8 @@ struct SendCounters {
 
 struct FanoutPeer {
     std::string name;
-    Address address;       // where this sender's datagrams go (Room::destination)
+    Address address;       // where this sender's datagrams go (Room::destination); not known():
+                           // nowhere yet (a participant behind a NAT, its host left out)
     bool receives = true;  // false: a stock sender, which is sent nothing
 };
 
@@ -48,7 +51,14 @@ class FanoutSender {
     // socket's queue is over the gate's hard limit, or when the socket buffer is full; a
     // `presence` datagram never by the gate. A backed-off peer gets only presence datagrams
     // (two a second). A peer that receives nothing (a stock sender) is skipped.
-    void send(std::span<const uint8_t> datagram, bool presence = false);
+    // A `presence` datagram also goes to each peer's probe addresses (set_route). A
+    // `members_only` datagram skips the plain slots (stock guests; everyone in a "none" room).
+    void send(std::span<const uint8_t> datagram, bool presence = false, bool members_only = false);
+
+    // Any thread (the loop): where `peer` is sent to from now on (an endpoint learned from its
+    // authenticated datagrams), and where it is probed with presence until one of those arrives
+    // (endpoints other members report). Taken by the send thread on its next send.
+    void set_route(std::size_t peer, const Address& endpoint, std::vector<Address> probes);
 
     // Any thread: a peer silent for a while, or whose address answers "unreachable", is backed
     // off (RFC 8083's media timeout, in spirit: no spraying a dead address at full rate);
@@ -76,6 +86,13 @@ class FanoutSender {
     };
     void on_peer_error(std::size_t peer, int err, int64_t now);
     void on_peer_sent(std::size_t peer, int64_t now);
+    void take_routes();  // send thread: what set_route() changed
+    void send_probes();
+
+    struct Route {
+        Address endpoint;
+        std::vector<Address> probes;
+    };
 
     int fd_;
     std::vector<FanoutPeer> peers_;
@@ -88,6 +105,10 @@ class FanoutSender {
     std::unique_ptr<std::atomic<uint64_t>[]> peer_errors_;
     std::vector<ErrorEpisode> episodes_;
     std::unique_ptr<Sealer> sealer_;
+    std::vector<std::vector<Address>> probes_;  // send thread's copy
+    std::mutex routes_mutex_;
+    std::vector<std::optional<Route>> routes_;  // set_route's, not yet taken (routes_mutex_)
+    std::atomic<bool> routes_changed_{false};
     SendCounters counters_;
     SendQueueGate gate_;
 };

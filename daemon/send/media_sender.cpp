@@ -39,7 +39,8 @@ MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int 
               std::make_unique<Sealer>(room, static_cast<std::size_t>(self), private_key,
                                        epoch ? epoch : new_epoch())),
       self_view_(self_view),
-      name_(room.peers[static_cast<std::size_t>(self)].name) {
+      name_(room.peers[static_cast<std::size_t>(self)].name),
+      encrypted_(room.encrypted()) {
     bool has_video = false, has_audio = false;
     for (const auto& in : capture_.inputs) {
         has_video = has_video || in->has_video();
@@ -84,10 +85,33 @@ void MediaSender::send_presence(bool leaving) {
     fanout_.send(packet, /*presence=*/true);
 }
 
+void MediaSender::set_endpoint_report(std::vector<ReportedEndpoint> entries) {
+    std::lock_guard lock(report_mutex_);
+    report_ = std::move(entries);
+}
+
+void MediaSender::send_endpoint_report() {
+    if (!encrypted_) return;
+    std::vector<ReportedEndpoint> entries;
+    {
+        std::lock_guard lock(report_mutex_);
+        if (!report_) return;
+        entries = *report_;
+    }
+    const auto packets = encode_endpoint_report(entries, presence_cc_);
+    presence_cc_ = static_cast<uint8_t>(presence_cc_ + packets.size());
+    std::vector<uint8_t> datagram;
+    for (std::size_t k = 0; k < packets.size() && k < kTsPerDatagram; ++k)
+        datagram.insert(datagram.end(), packets[k].begin(), packets[k].end());
+    fanout_.send(datagram, /*presence=*/true, /*members_only=*/true);
+}
+
 void MediaSender::run() {
     bool video_was_muted = false;
     constexpr int64_t kPresencePeriodUs = 500'000;
     int64_t last_presence_us = -kPresencePeriodUs;
+    constexpr int64_t kReportPeriodUs = 1'000'000;
+    int64_t last_report_us = -kReportPeriodUs;
     bool sent_audio_muted = false, sent_video_muted = false;
     CapturedFrame c;
     for (;;) {
@@ -99,6 +123,10 @@ void MediaSender::run() {
             sent_video_muted = video_muted_;
             send_presence(false);
             last_presence_us = now;
+        }
+        if (now - last_report_us >= kReportPeriodUs) {
+            send_endpoint_report();
+            last_report_us = now;
         }
         fanout_.gate().poll();  // an episode of a saturated upload ends when it goes quiet
         auto r = queue_.pop(c, std::chrono::milliseconds(100));

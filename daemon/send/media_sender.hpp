@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "daemon/send/ts_muxer.hpp"
 #include "daemon/util/latest_frame.hpp"
 #include "daemon/util/thread_check.hpp"
+#include "protocol/endpoint_report.hpp"
 
 namespace meshcall {
 
@@ -44,6 +46,14 @@ class MediaSender {
         fanout_.set_backed_off(peer, backed_off);
     }
     bool peer_backed_off(std::size_t peer) const { return fanout_.backed_off(peer); }
+    // Any thread: see FanoutSender::set_route.
+    void set_peer_route(std::size_t peer, const Address& endpoint, std::vector<Address> probes) {
+        fanout_.set_route(peer, endpoint, std::move(probes));
+    }
+    // Any thread (the loop): the endpoint report (protocol/endpoint_report) sent to the other
+    // members once a second from now on, sealed; never to a plain guest, nothing in a "none"
+    // room.
+    void set_endpoint_report(std::vector<ReportedEndpoint> entries);
     bool video_muted() const { return video_muted_; }
 
     const SendCounters& counters() const { return fanout_.counters(); }
@@ -62,6 +72,8 @@ class MediaSender {
     void run();
     // Send thread: the in-band presence packet (protocol/peer_message.hpp).
     void send_presence(bool leaving);
+    // Send thread: the endpoint report, if there is one.
+    void send_endpoint_report();
 
     OpenedCapture capture_;
     CaptureQueue queue_{64};
@@ -77,6 +89,9 @@ class MediaSender {
     std::string name_;
     uint32_t presence_seq_ = 0;
     uint8_t presence_cc_ = 0;
+    std::mutex report_mutex_;
+    std::optional<std::vector<ReportedEndpoint>> report_;  // report_mutex_
+    bool encrypted_ = false;
     std::thread thread_;
     ThreadCheck lifecycle_;  // the thread that called start(): stop() comes from it too
 };

@@ -35,6 +35,8 @@ class Sealer {
     // bytes are the caller's plaintext itself (valid while it lives).
     std::span<const uint8_t> bytes_for(std::size_t slot) const;
     bool encrypted() const { return mode_ != Security::none; }
+    // True when slot `slot` gets plaintext (a plain guest, or everyone in a "none" room).
+    bool plain(std::size_t slot) const { return slots_[slot].plain; }
 
   private:
     struct Slot {

@@ -30,17 +30,6 @@ std::string base64(const uint8_t* bytes, std::size_t n) {
     return out;
 }
 
-std::string random_secret() {
-    init_crypto();
-    uint8_t s[32];
-    randombytes_buf(s, sizeof s);
-    return base64(s, sizeof s);
-}
-
-json sealed_room(const std::string& secret) {
-    return {{"security", "room"}, {"secret", secret}};
-}
-
 uint64_t counter(Daemon& d, const std::string& peer, const char* field) {
     return d.peer(peer).value(field, uint64_t{0});
 }

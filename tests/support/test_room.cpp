@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "client/control_client.hpp"
+#include "config/key32.hpp"
 
 namespace meshcall::test {
 
@@ -17,6 +18,14 @@ int TestRoom::port_of(const std::string& peer) const {
     for (const auto& p : peers)
         if (p.name == peer) return p.port;
     return 0;
+}
+
+std::string random_secret() {
+    return key_to_base64(random_key32());
+}
+
+nlohmann::json sealed_room(const std::string& secret) {
+    return {{"security", "room"}, {"secret", secret}};
 }
 
 TestRoom write_room(const TempDir& dir, const std::string& file, const std::string& room_name,
@@ -31,6 +40,8 @@ TestRoom write_room(const TempDir& dir, const std::string& file, const std::stri
         list.push_back({{"name", p.name}, {"host", "127.0.0.1"}, {"port", p.port}});
         if (!p.role.empty()) list.back()["role"] = p.role;
         list.back().update(p.fields);
+        for (const auto& [key, value] : p.fields.items())
+            if (value.is_null()) list.back().erase(key);
     }
     nlohmann::json j = {
         {"room", room_name},

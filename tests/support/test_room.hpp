@@ -17,8 +17,13 @@ struct TestPeer {
     std::string name;
     int port = 0;
     std::string role = {};  // "viewer", "sender", or empty: a participant
-    nlohmann::json fields = nlohmann::json::object();  // more of its entry ("plain", ...)
+    // More of its entry ("plain", ...); a null value leaves that field out ({"host", null}).
+    nlohmann::json fields = nlohmann::json::object();
 };
+
+// A fresh room secret (32 random bytes, base64), and the top-level fields of a "room" room.
+std::string random_secret();
+nlohmann::json sealed_room(const std::string& secret);
 
 // A viewer entry whose `ports` ports (port + k, one per peer that sends to it) are all free
 // and none of `others`' ports.
