@@ -54,6 +54,7 @@ class Node:
         self.address = address  # its own address (a LAN address behind a router)
         self.router = router    # the router's name, for a host behind one
         self.wan = wan          # a router's public address
+        self.spare = None       # the segment address it may move to (move_address)
 
 
 class Internet:
@@ -79,15 +80,20 @@ class Internet:
         self._old_handlers = {}
 
     # ------------------------------------------------------------ declaring
-    def add_router(self, name, octet, nat="masquerade"):
-        """A home router with WAN address 11.0.0.`octet` and LAN 192.168.`octet`.0/24."""
+    def add_router(self, name, octet, nat="masquerade", spare=None):
+        """A home router with WAN address 11.0.0.`octet` and LAN 192.168.`octet`.0/24; `spare`:
+        the last octet of the WAN address it may be given later (move_address), which the other
+        routers count traffic to and from as well."""
         self.nodes[name] = Node("router", name, self.ns(name), f"192.168.{octet}.1", wan=f"{PUBLIC}.{octet}")
         self.nodes[name].octet = octet
         self.nodes[name].nat = nat
+        self.nodes[name].spare = None if spare is None else f"{PUBLIC}.{spare}"
         return self
 
-    def add_public(self, name, octet):
+    def add_public(self, name, octet, spare=None):
+        """A host on the segment, 11.0.0.`octet`; `spare` as for add_router (move_address)."""
         self.nodes[name] = Node("public", name, self.ns(name), f"{PUBLIC}.{octet}")
+        self.nodes[name].spare = None if spare is None else f"{PUBLIC}.{spare}"
         return self
 
     def add_home(self, name, router):
@@ -109,7 +115,8 @@ class Internet:
         return self.nodes[n.router].wan if n.kind == "home" else (n.wan or n.address)
 
     def segment_addresses(self):
-        return [n.wan or n.address for n in self.nodes.values() if n.kind in ("router", "public")]
+        out = [n.wan or n.address for n in self.nodes.values() if n.kind in ("router", "public")]
+        return out + [n.spare for n in self.nodes.values() if n.spare]
 
     # ------------------------------------------------------------ set-up and tear-down
     def __enter__(self):
@@ -176,7 +183,7 @@ class Internet:
                 self._router_rules(r)
 
     def _router_rules(self, r):
-        others = [a for a in self.segment_addresses() if a != r.wan]
+        others = [a for a in self.segment_addresses() if a not in (r.wan, r.spare)]
         counters = "\n".join(f"  counter {counter_name(kind, a)} {{}}" for a in others
                              for kind in ("out", "in", "drop"))
         out = "\n".join(f'    oifname "wan" ip daddr {a} counter name "{counter_name("out", a)}"' for a in others)
@@ -210,7 +217,8 @@ table ip home {{
             return 'oifname "wan" masquerade'
         if nat == "random":
             return 'oifname "wan" masquerade random'
-        return f'oifname "wan" masquerade {nat}'  # e.g. "to :40000-40100"
+        # e.g. "to :40000-40100": a port range needs a transport protocol; the rest as usual
+        return f'oifname "wan" meta l4proto udp masquerade {nat}\n    oifname "wan" masquerade'
 
     def close(self):
         for p in list(self.procs):
@@ -240,8 +248,26 @@ table ip home {{
         Only new mappings follow it; `flush_mappings` forgets the old ones."""
         r = self.nodes[router]
         r.nat = nat
-        self.nft(router, f"flush chain ip home postrouting\n"
-                         f"add rule ip home postrouting {self._masquerade(nat)}\n")
+        rules = "".join(f"add rule ip home postrouting {line.strip()}\n"
+                        for line in self._masquerade(nat).splitlines())
+        self.nft(router, "flush chain ip home postrouting\n" + rules)
+
+    def move_address(self, name):
+        """A router's WAN address, or a public host's address, becomes its spare one (an ISP
+        handing out a new address): the old one goes (and with it a router's mappings), the
+        new one comes. Returns the new address."""
+        n = self.nodes[name]
+        dev, old, new = ("wan", n.wan, n.spare) if n.kind == "router" else ("eth0", n.address, n.spare)
+        # Old first: deleting a primary address would take a secondary in its subnet with it.
+        sh(["ip", "-n", n.ns, "addr", "del", f"{old}/24", "dev", dev])
+        sh(["ip", "-n", n.ns, "addr", "add", f"{new}/24", "dev", dev])
+        if n.kind == "router":
+            self.flush_mappings(name)
+            n.wan = new
+        else:
+            n.address = new
+        n.spare = old
+        return new
 
     def flush_mappings(self, router):
         """`conntrack -F` in the router: every mapping (and every hole in its filter) is gone."""
@@ -299,7 +325,8 @@ table ip home {{
 
     def start(self, names):
         """Starts the daemons named (without waiting), then waits until every control socket
-        answers. Returns that moment (time.monotonic())."""
+        answers. Returns that moment (time.monotonic()); `launched` is when the first started."""
+        self.launched = time.monotonic()
         for n in names:
             self.daemons[n].start(wait=False)
         for n in names:

@@ -14,6 +14,7 @@ Commands (a reply line each):
     {"op": "send", "to": "ip:port", "hex": ["..", ..], "interval": S}           -> {"sent": N}
     {"op": "recv", "seconds": S}      everything received so far and within S  -> {"got": [[from, text], ..]}
     {"op": "ask", "to": "ip:port", "seconds": S}   "whoami" to a reflector      -> {"mapped": "ip:port" | null}
+    {"op": "flood", "to": "ip:port", "hex": [..], "rate": R, "seconds": S}      -> {"sent": N}
     {"op": "rebind", "port": P}       a fresh socket on P instead (a new mapping) -> {"bound": P}
 """
 import argparse
@@ -68,6 +69,18 @@ def serve(port, reflect):
                     time.sleep(req.get("interval", 0.0))
                 s.sendto(p, to)
             reply = {"sent": len(payloads)}
+        elif op == "flood":
+            # The payloads in turn, at `rate` a second (best effort), for `seconds`.
+            to, payloads = ep(req["to"]), [bytes.fromhex(h) for h in req["hex"]]
+            rate, end, n = req["rate"], time.monotonic() + req["seconds"], 0
+            t0 = time.monotonic()
+            while time.monotonic() < end:
+                s.sendto(payloads[n % len(payloads)], to)
+                n += 1
+                ahead = n / rate - (time.monotonic() - t0)
+                if ahead > 0.001:
+                    time.sleep(ahead)
+            reply = {"sent": n}
         elif op == "rebind":
             s.close()
             s = bind(req["port"])
