@@ -95,9 +95,14 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
                 role = "  sender: sends only";
             }
             if (p.plain) role += ", plain: not encrypted";
-            std::printf("  %s %-16s %s:%u -> %s%s\n", static_cast<int>(i) == self ? "*" : " ",
-                        p.name.c_str(), p.host.c_str(), p.port, p.address.to_string().c_str(),
-                        role.c_str());
+            if (p.address.known())
+                std::printf("  %s %-16s %s:%u -> %s%s\n", static_cast<int>(i) == self ? "*" : " ",
+                            p.name.c_str(), p.host.c_str(), p.port, p.address.to_string().c_str(),
+                            role.c_str());
+            else
+                std::printf("  %s %-16s (no host: learned from its datagrams) port %u%s\n",
+                            static_cast<int>(i) == self ? "*" : " ", p.name.c_str(), p.port,
+                            role.c_str());
         }
         if (self >= 0) {
             const auto me = static_cast<std::size_t>(self);

@@ -31,7 +31,9 @@ std::string port_rule(const Room& room, std::size_t g) {
     for (std::size_t r = 0; r < room.peers.size(); ++r)
         if (r != g && room.peers[r].receives())
             list += (list.empty() ? "" : ", ") + room.peers[r].name + " " +
-                    room.destination(r, g).to_string();
+                    (room.destination(r, g).known()
+                         ? room.destination(r, g).to_string()
+                         : std::string("(no host in the room file: a stock sender cannot reach it)"));
     return "a sender sends from its listed port " + std::to_string(p.port) +
            " (meshcalld accepts only listed address:port pairs) one copy to each peer that "
            "receives (a viewer at its port + " +

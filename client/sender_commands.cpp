@@ -23,7 +23,9 @@ std::string tee_outputs(const Room& room, std::size_t sender) {
         "?localport=" + std::to_string(room.peers[sender].port) + "&reuse=1&pkt_size=1316";
     std::string out;
     for (std::size_t r = 0; r < room.peers.size(); ++r) {
-        if (r == sender || !room.peers[r].receives()) continue;
+        // A participant with no host (behind a NAT) cannot be reached by a stock sender.
+        if (r == sender || !room.peers[r].receives() || !room.destination(r, sender).known())
+            continue;
         if (!out.empty()) out += "|";
         out += slave + "udp://" + room.destination(r, sender).to_string() + options;
     }

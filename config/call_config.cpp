@@ -40,6 +40,7 @@ CallConfig resolve_call_config(const CallArgs& args) {
                           default_profile_path() + ")");
     c.self = find_participant(c.room, as, c.room_label);
     c.private_key = load_my_key(c, args);
+    c.stun = c.room.stun.empty() ? profile.stun : c.room.stun;
 
     std::string error;
     if (!args.video.empty()) {

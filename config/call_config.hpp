@@ -41,6 +41,9 @@ struct CallConfig {
     // This user's X25519 secret key: set only in a "keys" room, and then it belongs to me()
     // (its public key is me().public_key).
     std::optional<Key32> private_key;
+    // STUN servers to ask for this participant's public endpoint: the room file's, else the
+    // profile's (none by default).
+    std::vector<StunServer> stun;
 
     const PeerEntry& me() const { return room.peers[static_cast<std::size_t>(self)]; }
 };

@@ -39,6 +39,7 @@ Profile parse_profile(const std::string& text, const std::string& label) {
         p.audio = parse_audio_source(r.get_string("audio"), error);
         if (!p.audio) r.fail("audio", error);
     }
+    p.stun = parse_stun_servers(r);
     r.finish();
     return p;
 }

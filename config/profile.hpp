@@ -3,8 +3,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "config/source.hpp"
+#include "config/stun_servers.hpp"
 
 namespace meshcall {
 
@@ -12,6 +14,7 @@ struct Profile {
     std::optional<std::string> name;   // default for --as
     std::optional<VideoSource> video;  // default for --video
     std::optional<AudioSource> audio;  // default for --audio
+    std::vector<StunServer> stun;      // used when the room file lists none
 };
 
 // $XDG_CONFIG_HOME/meshcall (or ~/.config/meshcall).

@@ -170,6 +170,7 @@ Room parse_room(const std::string& text, const std::string& label) {
     room.audio = parse_audio(r);
     room.security = parse_security(r);
     room.secret = parse_secret(r);
+    room.stun = parse_stun_servers(r);
     const auto& peers = r.get_array("peers");
     if (peers.size() < kMinPeers || peers.size() > kMaxPeers)
         r.fail("peers",

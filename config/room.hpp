@@ -8,6 +8,7 @@
 
 #include "config/address.hpp"
 #include "config/key32.hpp"
+#include "config/stun_servers.hpp"
 
 namespace meshcall {
 
@@ -58,6 +59,7 @@ struct Room {
     std::vector<PeerEntry> peers;
     Security security = Security::none;
     std::optional<Key32> secret;  // required for "room"; optional for "keys"; never for "none"
+    std::vector<StunServer> stun;  // optional: where to ask for one's public endpoint
 
     bool encrypted() const { return security != Security::none; }
 

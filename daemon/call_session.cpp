@@ -3,6 +3,9 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <sys/socket.h>
+
+#include <cerrno>
 #include <csignal>
 #include <cstring>
 #include <thread>
@@ -20,7 +23,7 @@ extern "C" {
 
 namespace meshcall {
 
-CallSession::CallSession(const CallConfig& config) : config_(config) {
+CallSession::CallSession(const CallConfig& config) : config_(config), stun_(config.stun) {
     if (int rc = uv_loop_init(&loop_); rc != 0)
         throw std::runtime_error(std::string("cannot start the event loop: ") + uv_strerror(rc));
     on_failure_ = [this](const std::string& where, const std::string&) { fail(where); };
@@ -158,6 +161,11 @@ std::optional<std::size_t> CallSession::link_of(std::size_t room_index) const {
 void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* from) {
     MESHCALL_ASSERT_THREAD(loop_thread_);
     const Address source = Address::from_sockaddr(from);
+    if (!stun_.empty() && stun_.on_datagram(bytes, source, av_gettime_relative())) {
+        for (const auto& a : stun_.answers())
+            note_seen_as(a.mapped, "stun:" + a.server, av_gettime_relative());
+        return;
+    }
     std::optional<std::size_t> link;
     for (std::size_t i = 0; i < peers_.size() && !link; ++i)
         if (peers_[i]->endpoint().current() == source) link = i;
@@ -198,9 +206,10 @@ void CallSession::on_endpoint_report(std::size_t from, const std::vector<Reporte
             continue;
         }
         if (const auto link = link_of(e.peer)) {
-            // What the reporter says about itself is its own view (a port mapping, STUN);
-            // about another, where it hears that one.
-            peers_[*link]->endpoint().reported(reporter, e.endpoint, now);
+            // About another: where the reporter hears it; about itself: what a STUN server or
+            // its router's port mapping says.
+            peers_[*link]->endpoint().reported(*link == from ? reporter + " itself" : reporter,
+                                               e.endpoint, now);
         }
     }
 }
@@ -218,6 +227,12 @@ void CallSession::note_seen_as(const Address& endpoint, const std::string& via, 
 
 void CallSession::update_endpoints() {
     const int64_t now = av_gettime_relative();
+    stun_.poll(now, [this](const Address& to, std::span<const uint8_t> bytes) {
+        // The loop's own datagram on the call's socket (the send thread's go with sendmmsg;
+        // the kernel keeps each datagram whole).
+        if (sendto(socket_->fd(), bytes.data(), bytes.size(), MSG_DONTWAIT, to.sa(), to.length) < 0)
+            spdlog::debug("STUN request to {}: {}", to.to_string(), std::strerror(errno));
+    });
     for (std::size_t i = 0; i < peers_.size(); ++i) {
         PeerLink& p = *peers_[i];
         const bool was_known = p.endpoint().current().known();
@@ -242,6 +257,11 @@ void CallSession::send_endpoint_report() {
         if (p.endpoint().roams() && p.connected(now) && p.endpoint().current().known())
             report.push_back({static_cast<uint8_t>(room_index(i)), p.endpoint().current()});
     }
+    // And where we are, as a STUN server or the router's port mapping says (what members
+    // see of us they know already).
+    for (const auto& s : counters_.seen_as)
+        if (!s.via.starts_with("peer:"))
+            report.push_back({static_cast<uint8_t>(config_.self), s.endpoint});
     sender_->set_endpoint_report(std::move(report));
 }
 

@@ -25,6 +25,7 @@
 #include "daemon/loop/control_server.hpp"
 #include "daemon/loop/loop_failure.hpp"
 #include "daemon/loop/peer_link.hpp"
+#include "daemon/loop/stun_client.hpp"
 #include "daemon/loop/udp_socket.hpp"
 #include "daemon/loop/uv_async.hpp"
 #include "daemon/loop/uv_signal.hpp"
@@ -104,6 +105,7 @@ class CallSession {
     UvSignal *sigint_ = nullptr, *sigterm_ = nullptr;
 
     std::vector<std::unique_ptr<PeerLink>> peers_;
+    StunClient stun_;
     std::unique_ptr<MediaSender> sender_;
     BoundedQueue<LoopMessage> mailbox_{64};
     SnapshotQueue snapshot_jobs_{4};

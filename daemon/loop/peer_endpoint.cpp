@@ -89,7 +89,7 @@ std::optional<std::string> PeerEndpoint::unreachable_reason(bool connected, int6
     const Report* fresh = freshest(now_us);
     if (!fresh) return std::nullopt;
     const std::size_t tried = probes_.size() + (current_.known() ? 1 : 0);
-    return fresh->reporter + " hears it at " + fresh->where.to_string() +
+    return fresh->reporter + " reports it at " + fresh->where.to_string() +
            ", but nothing from it has reached us in " +
            std::to_string((now_us - probing_since_us_) / 1'000'000) + " s of probing " +
            std::to_string(tried) +

@@ -33,7 +33,8 @@ bool PeerLink::update_endpoint(int64_t now_us) {
     return changed;
 }
 
-void PeerLink::warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us) {
+void PeerLink::warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us,
+                                const Address& from) {
     if (last_auth_warning_us_ >= 0 && now_us - last_auth_warning_us_ < 60'000'000) return;
     last_auth_warning_us_ = now_us;
     std::string why;
@@ -49,7 +50,7 @@ void PeerLink::warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us) 
     spdlog::warn(
         "{}: datagrams from {} do not authenticate: {} (dropped, counted in status as "
         "auth_failed; said again at most once a minute)",
-        name_, endpoint_.current().to_string(), why);
+        name_, from.to_string(), why);
 }
 
 PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t now_us,
@@ -58,8 +59,22 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
     if (!(from == endpoint_.current())) {
         // Claims to be this peer from elsewhere: it moves the endpoint only if authentic and
         // newest (WireGuard's rule); a forgery or a replay counts as unlisted, not against it.
-        if (!endpoint_.roams() || !new_address_bucket_.take(1, now_us) ||
-            opener_.open(bytes, now_us, opened_) != PeerOpener::Result::opened) {
+        if (!endpoint_.roams() || !new_address_bucket_.take(1, now_us)) {
+            a.refused = true;
+            return a;
+        }
+        const auto result = opener_.open(bytes, now_us, opened_);
+        if (result == PeerOpener::Result::auth_failed && !endpoint_.current().known()) {
+            // Nowhere known yet, and what claims to be it does not authenticate: most likely
+            // it, with another secret or key. Said as for a listed address.
+            ++datagrams_;
+            bytes_ += bytes.size();
+            ++auth_failed_;
+            last_auth_failed_us_ = now_us;
+            warn_auth_failed(bytes, now_us, from);
+            return a;
+        }
+        if (result != PeerOpener::Result::opened) {
             a.refused = true;
             return a;
         }
@@ -88,7 +103,7 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
         case PeerOpener::Result::auth_failed:
             ++auth_failed_;
             last_auth_failed_us_ = now_us;
-            warn_auth_failed(bytes, now_us);
+            warn_auth_failed(bytes, now_us, from);
             return a;
         case PeerOpener::Result::replayed:
             ++replayed_;

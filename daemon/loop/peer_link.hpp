@@ -52,8 +52,9 @@ class PeerLink {
     struct Arrival {
         bool heard_again = false;  // heard after a silence (a joiner, a restarted sender)
         bool moved = false;        // it came from a new address, which is its endpoint now
-        bool refused = false;      // from a new address, and not authentic (or not newest):
-                                   // nothing counted here (the session counts it as unlisted)
+        bool refused = false;      // from a new address, and not authentic: nothing counted
+                                   // here (the session counts it as unlisted); but while no
+                                   // endpoint is known a forgery counts as auth_failed
     };
     // A datagram from `from` at monotonic time `now_us` (av_gettime_relative: the receiver
     // judges the datagram's age on that clock). `from` is its endpoint, or (a roaming peer)
@@ -138,7 +139,7 @@ class PeerLink {
 
   private:
     // Why datagrams from it do not authenticate, said at most once a minute.
-    void warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us);
+    void warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us, const Address& from);
     // An authentic (or plain) datagram's TS packets: counted, parsed for presence and reports,
     // queued for the receiver. True when heard again after a silence.
     bool deliver(std::span<const uint8_t> bytes, int64_t now_us);

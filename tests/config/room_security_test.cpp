@@ -237,3 +237,50 @@ TEST_CASE("room security error: plain must be a JSON boolean") {
         check_error(room_error(doc), "peers[2].plain", "must be true or false, not ");
     }
 }
+
+TEST_CASE("room security: in an encrypted room a participant's host may be left out") {
+    json doc = room_room();
+    doc["peers"][1].erase("host");
+    const Room room = meshcall::parse_room(doc.dump(), kLabel);
+    CHECK(room.peers[1].host.empty());
+    CHECK(!room.peers[1].address.known());
+    CHECK(room.peers[0].address.known());
+    CHECK(!room.destination(1, 0).known());
+    // It binds the wildcard address on its own port; the others bind their own address.
+    CHECK(room.bind_address(1).to_string() == "0.0.0.0:41311");
+    CHECK(room.bind_address(0).to_string() == "127.0.0.1:41310");
+    // Two peers with no host on the same port are no clash (they are behind different NATs).
+    doc["peers"][2].erase("host");
+    doc["peers"][2]["port"] = 41311;
+    CHECK(room_error(doc.dump()).empty());
+}
+
+TEST_CASE("room security: a host may not be left out in a none room, or for a stock guest") {
+    json none = good_room();
+    none["peers"][1].erase("host");
+    CHECK(room_error(none.dump()) == "standup.json: peers[1].host: is missing");
+    json guests = room_with_guests(room_room());
+    guests["peers"][2].erase("host");
+    CHECK(room_error(guests.dump()).find("standup.json: peers[2].host: is missing; only a meshcall "
+                                         "participant's host may be left out") == 0);
+    json plain_sender = room_with_guests(room_room());
+    plain_sender["peers"][3].erase("host");
+    CHECK(room_error(plain_sender.dump()).find("peers[3].host: is missing") != std::string::npos);
+}
+
+TEST_CASE("room: an optional \"stun\" list of host:port, resolved once, bad entries named") {
+    json doc = good_room();
+    doc["stun"] = {"127.0.0.1:3478", "127.0.0.2", "[::1]:19302"};
+    const Room room = meshcall::parse_room(doc.dump(), kLabel);
+    REQUIRE(room.stun.size() == 3);
+    CHECK(room.stun[0].address.to_string() == "127.0.0.1:3478");
+    CHECK(room.stun[1].address.to_string() == "127.0.0.2:3478");  // the default port
+    CHECK(room.stun[2].address.to_string() == "[::1]:19302");
+    CHECK(meshcall::parse_room(good_room().dump(), kLabel).stun.empty());
+    doc["stun"] = {"127.0.0.1:0"};
+    CHECK(room_error(doc.dump()).find("standup.json: stun[0]: \"127.0.0.1:0\" is not \"host:port\"") == 0);
+    doc["stun"] = {42};
+    CHECK(room_error(doc.dump()) == "standup.json: stun[0]: must be a string \"host:port\"");
+    doc["stun"] = {"a:1", "b:1", "c:1", "d:1", "e:1"};
+    CHECK(room_error(doc.dump()) == "standup.json: stun: lists 5 servers; at most 4");
+}

@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/coturn.hpp"
 #include "tests/support/test_room.hpp"
 
 using namespace meshcall;
@@ -268,4 +269,53 @@ TEST_CASE("endpoints: two members who know only a third learn each other's endpo
     CHECK(p["endpoint"] == loopback(room.port_of("carol")));
     CHECK(p["endpoint_via"] == "learned");
     CHECK(p["state"] == "connected");
+}
+
+TEST_CASE("endpoints: a peer with no host and the wrong secret shows as cannot-authenticate") {
+    TempDir dir;
+    const int alice_port = free_udp_port(), bob_port = free_udp_port();
+    const TestRoom a = write_room(dir, "alice.json", "wrong", {{"alice", alice_port},
+                                  {"bob", bob_port, "", {{"host", nullptr}}}},
+                                  320, 240, 400, sealed_room(random_secret()));
+    const TestRoom b = write_room(dir, "bob.json", "wrong", {{"alice", alice_port}, {"bob", bob_port}},
+                                  320, 240, 400, sealed_room(random_secret()));
+    Daemon alice(dir, a, "alice"), bob(dir, b, "bob");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(bob.wait_ready());
+    CHECK(wait_until([&] { return alice.peer("bob")["state"] == "cannot-authenticate"; }, 3s));
+    const json p = alice.peer("bob");
+    INFO(p.dump());
+    CHECK(p["endpoint"].is_null());  // nothing moved
+    CHECK(p["auth_failed"].get<uint64_t>() > 0);
+    CHECK(wait_until(
+        [&] { return alice.log_text().find("do not authenticate") != std::string::npos; }, 2s));
+}
+
+TEST_CASE("endpoints: a STUN server in the room file tells meshcalld its public endpoint, which "
+          "it reports to the members") {
+    TempDir dir;
+    Coturn coturn(dir, "127.0.0.1");
+    REQUIRE_MESSAGE(coturn.wait_ready(10s), "turnserver did not answer; its log:\n" << coturn.log());
+    const std::vector<TestPeer> peers = {{"alice", free_udp_port()}, {"bob", free_udp_port()}};
+    json extra = sealed_room(random_secret());
+    extra["stun"] = {"127.0.0.1:" + std::to_string(coturn.port())};
+    const TestRoom room = write_room(dir, "stun.json", "stunned", peers, 320, 240, 400, extra);
+    Daemon alice(dir, room, "alice"), bob(dir, room, "bob");
+    REQUIRE(alice.wait_ready());
+    REQUIRE(bob.wait_ready());
+    const std::string via = "stun:127.0.0.1:" + std::to_string(coturn.port());
+    CHECK(wait_until(
+        [&] {
+            const auto s = alice.status();
+            if (!s) return false;
+            const json seen = (*s)["external_endpoints"];
+            for (const auto& e : seen)
+                if (e["via"] == via && e["endpoint"] == loopback(room.port_of("alice"))) return true;
+            return false;
+        },
+        3s));
+    CHECK(wait_until([&] { return alice.log_text().find("sees this call at") != std::string::npos; },
+                     2s));
+    // The STUN answers are not peers' datagrams.
+    CHECK((*alice.status())["dropped_unlisted"] == 0);
 }
