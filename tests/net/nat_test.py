@@ -621,8 +621,9 @@ def case_nat_flood(net, checks):
         checks.figure("carol_follows_after_the_flood_s", None if after is None else round(after, 2))
     checks.figure("carol_follows_s", None if moved is None else round(moved - t0, 3))
     checks.check(moved is not None and moved - t0 <= 2.0,
-                 f"carol follows alice to {new}:{PORT} {('%.2f s' % (moved - t0)) if moved else 'not'} within 4 s "
-                 f"of the move, under the flood (needs <= 2 s: the forgeries may cost tries, not the move)")
+                 f"under the flood, carol follows alice to {new}:{PORT} "
+                 f"{('%.2f s after the move' % (moved - t0)) if moved else 'not within 4 s of the move'} "
+                 f"(needs <= 2 s: the forgeries may cost tries, not the move)")
     for viewer, peer in pairs:
         r = None if moved is None else _first_frame_after(s[(viewer, peer)], moved)
         r = None if r is None else r - t0
