@@ -61,12 +61,7 @@ std::size_t read_entry(const uint8_t* p, std::size_t left, ReportedEndpoint& e) 
 }
 
 std::array<uint8_t, kTsPacketSize> start_packet(uint8_t continuity) {
-    std::array<uint8_t, kTsPacketSize> p;
-    p.fill(0xff);
-    p[0] = kTsSync;
-    p[1] = 0x40 | static_cast<uint8_t>(kPeerMessagePid >> 8);  // payload_unit_start
-    p[2] = static_cast<uint8_t>(kPeerMessagePid & 0xff);
-    p[3] = 0x10 | (continuity & 0x0f);  // payload only
+    std::array<uint8_t, kTsPacketSize> p = peer_pid_packet(continuity);
     std::memcpy(&p[kHeader], kMagic, 4);
     p[kHeader + 4] = kVersion;
     p[kHeader + 5] = 0;  // count

@@ -12,13 +12,18 @@ constexpr std::size_t kHeader = 4;  // TS header bytes
 constexpr std::size_t kMaxName = 64;
 }  // namespace
 
-std::array<uint8_t, kTsPacketSize> encode_peer_message(const PeerMessage& m, uint8_t continuity) {
+std::array<uint8_t, kTsPacketSize> peer_pid_packet(uint8_t continuity) {
     std::array<uint8_t, kTsPacketSize> p;
     p.fill(0xff);
     p[0] = kTsSync;
     p[1] = 0x40 | static_cast<uint8_t>(kPeerMessagePid >> 8);  // payload_unit_start
     p[2] = static_cast<uint8_t>(kPeerMessagePid & 0xff);
     p[3] = 0x10 | (continuity & 0x0f);  // payload only
+    return p;
+}
+
+std::array<uint8_t, kTsPacketSize> encode_peer_message(const PeerMessage& m, uint8_t continuity) {
+    std::array<uint8_t, kTsPacketSize> p = peer_pid_packet(continuity);
     std::size_t i = kHeader;
     std::memcpy(&p[i], kMagic, 4);
     i += 4;

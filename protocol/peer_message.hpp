@@ -25,6 +25,10 @@ struct PeerMessage {
     friend bool operator==(const PeerMessage&, const PeerMessage&) = default;
 };
 
+// A TS packet on kPeerMessagePid (sync, PUSI, payload only, `continuity`), its payload all
+// 0xff: what the peer message and the endpoint report (protocol/endpoint_report) fill in.
+std::array<uint8_t, kTsPacketSize> peer_pid_packet(uint8_t continuity);
+
 // One TS packet: sync, PUSI, kPeerMessagePid, payload only, `continuity`; payload "MCP1",
 // version 1, flags (bit 0 audio muted, bit 1 video muted, bit 2 leaving), seq (big-endian),
 // name length, name, 0xff stuffing.

@@ -150,6 +150,16 @@ std::string loopback(int port) {
     return "127.0.0.1:" + std::to_string(port);
 }
 
+// Whether `d`'s status lists `endpoint` among its external endpoints, found `via`.
+bool sees_itself_at(Daemon& d, const std::string& endpoint, const std::string& via) {
+    const auto s = d.status();
+    if (!s) return false;
+    const json seen = (*s)["external_endpoints"];  // (a range-for over a temporary's member dangles)
+    for (const auto& e : seen)
+        if (e["via"] == via && e["endpoint"] == endpoint) return true;
+    return false;
+}
+
 }  // namespace
 
 TEST_CASE("endpoints: a participant with no host in the room file is learned from its first "
@@ -167,15 +177,7 @@ TEST_CASE("endpoints: a participant with no host in the room file is learned fro
     CHECK(p["auth_failed"] == 0);
     // bob sees where alice hears him: his own mapped endpoint, reported by her.
     CHECK(wait_until(
-        [&] {
-            const auto s = call.bob->status();
-            if (!s) return false;
-            const json seen = (*s)["external_endpoints"];
-            for (const auto& e : seen)
-                if (e["via"] == "peer:alice" && e["endpoint"] == loopback(call.relay.mapped_port()))
-                    return true;
-            return false;
-        },
+        [&] { return sees_itself_at(*call.bob, loopback(call.relay.mapped_port()), "peer:alice"); },
         3s));
 }
 
@@ -308,16 +310,8 @@ TEST_CASE("endpoints: a STUN server in the room file tells meshcalld its public 
     REQUIRE(alice.wait_ready());
     REQUIRE(bob.wait_ready());
     const std::string via = "stun:127.0.0.1:" + std::to_string(coturn.port());
-    CHECK(wait_until(
-        [&] {
-            const auto s = alice.status();
-            if (!s) return false;
-            const json seen = (*s)["external_endpoints"];
-            for (const auto& e : seen)
-                if (e["via"] == via && e["endpoint"] == loopback(room.port_of("alice"))) return true;
-            return false;
-        },
-        3s));
+    CHECK(wait_until([&] { return sees_itself_at(alice, loopback(room.port_of("alice")), via); },
+                     3s));
     CHECK(wait_until([&] { return alice.log_text().find("sees this call at") != std::string::npos; },
                      2s));
     // The STUN answers are not peers' datagrams.

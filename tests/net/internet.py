@@ -57,7 +57,7 @@ class Node:
         self.spare = None       # the segment address it may move to (move_address)
 
 
-class Internet:
+class Internet(netlab.NamespaceLab):
     """The lab. Declare routers and hosts (add_router, add_public, add_home), then use it as a
     context manager: the namespaces exist inside the `with` block."""
 
@@ -119,27 +119,8 @@ class Internet:
         return out + [n.spare for n in self.nodes.values() if n.spare]
 
     # ------------------------------------------------------------ set-up and tear-down
-    def __enter__(self):
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
-        try:
-            self._build()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def _on_signal(self, signum, frame):
-        raise SystemExit(128 + signum)
-
     def _netns_add(self, ns):
-        sh(["ip", "netns", "add", ns])
-        self.created.append(ns)
-        sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+        super()._netns_add(ns)
         # No IPv6 chatter (router solicitations, DAD) on the segment: the lab is IPv4 only.
         self.sysctl(ns, "net.ipv6.conf.all.disable_ipv6", 1)
         self.sysctl(ns, "net.ipv6.conf.default.disable_ipv6", 1)

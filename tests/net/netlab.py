@@ -314,7 +314,36 @@ class Daemon:
         return "\n".join(self.log_text().splitlines()[-lines:])
 
 
-class Lab:
+class NamespaceLab:
+    """What every lab of namespaces does around its own _build() and close(): signals turn into
+    SystemExit (so close() runs), a failed build is torn down, and each namespace it adds is
+    remembered (self.created) with its loopback up. A subclass sets self.created = [] and
+    self._old_handlers = {} and restores the handlers in close()."""
+
+    def __enter__(self):
+        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
+        try:
+            self._build()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _on_signal(self, signum, frame):
+        raise SystemExit(128 + signum)
+
+    def _netns_add(self, ns):
+        sh(["ip", "netns", "add", ns])
+        self.created.append(ns)
+        sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+
+
+class Lab(NamespaceLab):
     """A call of `names` across namespaces. Use as a context manager."""
 
     def __init__(self, names, width=320, height=240, fps=30, bitrate_kbps=400, tag="t",
@@ -354,28 +383,7 @@ class Lab:
     def __getitem__(self, name):
         return self.daemons[name]
 
-    # set-up and tear-down
-    def __enter__(self):
-        for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            self._old_handlers[sig] = signal.signal(sig, self._on_signal)
-        try:
-            self._build()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
-
-    def _on_signal(self, signum, frame):
-        raise SystemExit(128 + signum)
-
-    def _netns_add(self, ns):
-        sh(["ip", "netns", "add", ns])
-        self.created.append(ns)
-        sh(["ip", "-n", ns, "link", "set", "lo", "up"])
+    # set-up and tear-down: NamespaceLab
 
     def _build(self):
         remove_stale_labs()
