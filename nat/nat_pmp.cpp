@@ -59,16 +59,27 @@ class Session {
     bool open_ = false;
 };
 
+// What an exchange came to: 0, a NATPMP_ERR_* code, kTimedOut or kCancelled, and errno as it
+// was when a system call failed.
+struct Outcome {
+    int code = 0;
+    int os_error = 0;
+};
+
+Outcome failed(int code) {
+    return {code, errno};
+}
+
 // Waits for the answer to the pending request, letting libnatpmp resend on its schedule but
-// never past the deadline. Returns 0, a NATPMP_ERR_* code, kTimedOut or kCancelled.
-int wait_answer(Session& s, natpmpresp_t& answer, const Deadline& deadline,
-                const std::stop_token& stop) {
+// never past the deadline.
+Outcome wait_answer(Session& s, natpmpresp_t& answer, const Deadline& deadline,
+                    const std::stop_token& stop) {
     natpmp_t& h = s.handle();
     for (;;) {
         const int r = readnatpmpresponseorretry(&h, &answer);
-        if (r != NATPMP_TRYAGAIN) return r;
-        if (stop.stop_requested()) return kCancelled;
-        if (deadline.expired()) return kTimedOut;
+        if (r != NATPMP_TRYAGAIN) return r == 0 ? Outcome{} : failed(r);
+        if (stop.stop_requested()) return {kCancelled};
+        if (deadline.expired()) return {kTimedOut};
         milliseconds wait = std::min(deadline.remaining(), kStopCheck);
         timeval tv{};
         if (getnatpmprequesttimeout(&h, &tv) == 0) {
@@ -77,45 +88,48 @@ int wait_answer(Session& s, natpmpresp_t& answer, const Deadline& deadline,
         }
         pollfd p{h.s, POLLIN, 0};
         if (poll(&p, 1, static_cast<int>(wait.count()) + 1) < 0 && errno != EINTR)
-            return NATPMP_ERR_RECVFROM;
+            return failed(NATPMP_ERR_RECVFROM);
     }
 }
 
-// A request and its answer of type `type` (an answer of another type — a late duplicate of an
-// earlier request — is skipped and the request sent again).
-int exchange(Session& s, uint16_t type, natpmpresp_t& answer, const Deadline& deadline,
-             const std::stop_token& stop, int (*send)(natpmp_t*, const void*), const void* arg) {
+// Sends with `send` (a libnatpmp request) and waits for its answer of type `type`; an answer of
+// another type (a late duplicate of an earlier request) is skipped and the request sent again.
+template <class Send>
+Outcome exchange(Session& s, uint16_t type, natpmpresp_t& answer, const Deadline& deadline,
+                 const std::stop_token& stop, const Send& send) {
     for (;;) {
-        if (send(&s.handle(), arg) < 0) return NATPMP_ERR_SENDERR;
-        const int r = wait_answer(s, answer, deadline, stop);
-        if (r != 0 || answer.type == type) return r;
+        if (send(&s.handle()) < 0) return failed(NATPMP_ERR_SENDERR);
+        const Outcome o = wait_answer(s, answer, deadline, stop);
+        if (o.code != 0 || answer.type == type) return o;
     }
 }
 
-struct MappingRequest {
-    uint16_t internal_port;
-    uint16_t external_port;
-    uint32_t lifetime_s;
-};
-
-int send_public_address(natpmp_t* h, const void*) {
-    return sendpublicaddressrequest(h);
+Outcome ask_public_address(Session& s, natpmpresp_t& answer, const Deadline& deadline,
+                           const std::stop_token& stop) {
+    return exchange(s, NATPMP_RESPTYPE_PUBLICADDRESS, answer, deadline, stop,
+                    [](natpmp_t* h) { return sendpublicaddressrequest(h); });
 }
-int send_mapping(natpmp_t* h, const void* arg) {
-    const auto* m = static_cast<const MappingRequest*>(arg);
-    return sendnewportmappingrequest(h, NATPMP_PROTOCOL_UDP, m->internal_port, m->external_port,
-                                     m->lifetime_s);
+
+Outcome ask_mapping(Session& s, uint16_t internal_port, uint16_t external_port, uint32_t lifetime_s,
+                    natpmpresp_t& answer, const Deadline& deadline, const std::stop_token& stop) {
+    return exchange(s, NATPMP_RESPTYPE_UDPPORTMAPPING, answer, deadline, stop, [&](natpmp_t* h) {
+        return sendnewportmappingrequest(h, NATPMP_PROTOCOL_UDP, internal_port, external_port,
+                                         lifetime_s);
+    });
 }
 
 // libnatpmp's codes in words, naming the router.
-std::string explain(int code, const std::string& gw, milliseconds waited) {
-    switch (code) {
+std::string explain(const Outcome& o, const std::string& gw, milliseconds waited) {
+    // A refused datagram (ICMP port unreachable) may surface on the next send as well.
+    const bool refused = o.code == NATPMP_ERR_NOGATEWAYSUPPORT ||
+                         ((o.code == NATPMP_ERR_SENDERR || o.code == NATPMP_ERR_RECVFROM) &&
+                          o.os_error == ECONNREFUSED);
+    if (refused) return gw + " does not speak NAT-PMP (port 5351 refused)";
+    switch (o.code) {
         case kTimedOut:
             return "no answer from " + gw + " in " + duration_text(waited);
         case kCancelled:
             return "stopped before " + gw + " answered";
-        case NATPMP_ERR_NOGATEWAYSUPPORT:
-            return gw + " does not speak NAT-PMP (port 5351 refused)";
         case NATPMP_ERR_NOTAUTHORIZED:
             return gw + " refused: not authorized (NAT-PMP disabled for this host?)";
         case NATPMP_ERR_NETWORKFAILURE:
@@ -129,13 +143,13 @@ std::string explain(int code, const std::string& gw, milliseconds waited) {
         case NATPMP_ERR_UNDEFINEDERROR:
             return gw + " refused with an unknown NAT-PMP error";
         case NATPMP_ERR_SENDERR:
-            return "cannot send to " + gw + ": " + strerror(errno);
+            return "cannot send to " + gw + ": " + strerror(o.os_error);
         case NATPMP_ERR_RECVFROM:
-            return "cannot receive from " + gw + ": " + strerror(errno);
+            return "cannot receive from " + gw + ": " + strerror(o.os_error);
         case NATPMP_ERR_WRONGPACKETSOURCE:
             return "an answer came from another host than " + gw;
         default:
-            return "NAT-PMP error " + std::to_string(code) + " with " + gw;
+            return "NAT-PMP error " + std::to_string(o.code) + " with " + gw;
     }
 }
 
@@ -152,14 +166,11 @@ PortMappingAttempt map(uint16_t internal_port, uint16_t wanted_external, uint32_
     const std::string gw = s.gateway();
 
     natpmpresp_t address{};
-    int r = exchange(s, NATPMP_RESPTYPE_PUBLICADDRESS, address, deadline, stop, send_public_address,
-                     nullptr);
-    if (r != 0) return {std::nullopt, explain(r, gw, waited())};
-
-    const MappingRequest req{internal_port, wanted_external, lifetime_s};
+    Outcome o = ask_public_address(s, address, deadline, stop);
+    if (o.code != 0) return {std::nullopt, explain(o, gw, waited())};
     natpmpresp_t mapped{};
-    r = exchange(s, NATPMP_RESPTYPE_UDPPORTMAPPING, mapped, deadline, stop, send_mapping, &req);
-    if (r != 0) return {std::nullopt, explain(r, gw, waited())};
+    o = ask_mapping(s, internal_port, wanted_external, lifetime_s, mapped, deadline, stop);
+    if (o.code != 0) return {std::nullopt, explain(o, gw, waited())};
     if (mapped.pnu.newportmapping.privateport != internal_port)
         return {std::nullopt, gw + " answered for another port (" +
                                   std::to_string(mapped.pnu.newportmapping.privateport) + ")"};
@@ -185,12 +196,10 @@ bool unmap(const PortMapping& m, uint16_t internal_port, const Deadline& deadlin
         return false;
     }
     // RFC 6886 3.4: lifetime 0 and external port 0 remove the mapping of internal_port.
-    const MappingRequest req{internal_port, 0, 0};
     natpmpresp_t answer{};
-    const int r =
-        exchange(s, NATPMP_RESPTYPE_UDPPORTMAPPING, answer, deadline, {}, send_mapping, &req);
-    if (r == 0) return true;
-    why = explain(r, m.gateway,
+    const Outcome o = ask_mapping(s, internal_port, 0, 0, answer, deadline, {});
+    if (o.code == 0) return true;
+    why = explain(o, m.gateway,
                   std::chrono::duration_cast<milliseconds>(Deadline::Clock::now() - start));
     return false;
 }
