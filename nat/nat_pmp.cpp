@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <natpmp.h>
 #include <poll.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -45,8 +46,13 @@ class Session {
         if (!gateway.empty() && inet_pton(AF_INET, gateway.c_str(), &forced) != 1)
             return "the router's address " + gateway + " is not IPv4";
         const int r = initnatpmp(&handle_, gateway.empty() ? 0 : 1, forced.s_addr);
-        if (r == NATPMP_ERR_CANNOTGETGATEWAY) return "no default gateway (no router to ask)";
-        if (r < 0) return "cannot open a socket toward the router: " + std::string(strerror(errno));
+        if (r < 0) {
+            const int os_error = errno;
+            // libnatpmp returns without closing the socket it had opened (no gateway, connect).
+            if (r != NATPMP_ERR_SOCKETERROR && handle_.s >= 0) close(handle_.s);
+            if (r == NATPMP_ERR_CANNOTGETGATEWAY) return "no default gateway (no router to ask)";
+            return "cannot open a socket toward the router: " + std::string(strerror(os_error));
+        }
         open_ = true;
         return {};
     }

@@ -5,6 +5,7 @@
 
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_entry.hpp"
+#include "nat/duration_text.hpp"
 
 namespace meshcall {
 
@@ -113,9 +114,8 @@ void PortMapper::run(uint16_t port, std::stop_token stop) {
                               a.error, failures);
                 next = forever();
             } else {
-                spdlog::debug(
-                    "no port mapping for UDP {} ({}); trying again in {} s", port, a.error,
-                    std::chrono::duration_cast<std::chrono::seconds>(timing_.retry_after).count());
+                spdlog::debug("no port mapping for UDP {} ({}); trying again in {}", port, a.error,
+                              duration_text(timing_.retry_after));
                 next = Clock::now() + timing_.retry_after;
             }
         }
@@ -125,11 +125,14 @@ void PortMapper::run(uint16_t port, std::stop_token stop) {
     std::string why;
     if (unmap_udp_port(*held, port, timing_.removal, &why))
         spdlog::debug("removed the port mapping {}", describe(*held));
-    else
-        spdlog::debug(
-            "could not remove the port mapping {} ({}); the router drops it within "
-            "{} s",
-            describe(*held), why, held->lifetime_s);
+    else if (held->lifetime_s)
+        spdlog::debug("could not remove the port mapping {} ({}); the router drops it within {} s",
+                      describe(*held), why, held->lifetime_s);
+    else  // a router that keeps mappings until removed: worth a line without -vv
+        spdlog::warn(
+            "could not remove the port mapping {} ({}); this router keeps it until it is "
+            "removed in its settings",
+            describe(*held), why);
     publish(std::nullopt, {});
 }
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <filesystem>
 #include <string>
 
 #include "nat/port_mapping.hpp"
@@ -24,6 +25,12 @@ std::chrono::milliseconds since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t);
 }
 
+std::size_t open_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    return n;
+}
+
 // What an attempt may take beyond its bound: scheduling on a busy 2-core machine, the
 // sanitizers.
 constexpr auto kSlack = 400ms;
@@ -36,9 +43,11 @@ TEST_CASE("map_udp_port with no router at all fails within its bound, naming bot
         test::skip_test(why);
         return;
     }
+    const std::size_t fds = open_fds();
     const auto start = Clock::now();
     const PortMappingAttempt a = map_udp_port(41310, 60, kTimeout);
     const auto took = since(start);
+    CHECK(open_fds() == fds);  // every socket closed, the failed ones too
     INFO("error: ", a.error);
     MESSAGE("no router: failed after ", took.count(), " ms: ", a.error);
     CHECK(!a.mapping);
@@ -53,9 +62,11 @@ TEST_CASE("map_udp_port toward a gateway that never answers gives up on time, sa
         test::skip_test(why);
         return;
     }
+    const std::size_t fds = open_fds();
     const auto start = Clock::now();
     const PortMappingAttempt a = map_udp_port(41310, 60, kTimeout);
     const auto took = since(start);
+    CHECK(open_fds() == fds);
     INFO("error: ", a.error);
     MESSAGE("silent gateway: failed after ", took.count(), " ms: ", a.error);
     CHECK(!a.mapping);
