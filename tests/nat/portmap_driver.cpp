@@ -9,6 +9,7 @@
 //   stdout, a line each:         "mapped A:P via V router G lifetime S" once mapped
 //                                "received N bytes from A:P" per datagram
 //                                "stopped" once stop() has returned
+//                                "fds N" (open descriptors) before start() and after stop()
 //   stderr: the log (-vv), with the PortMapper's own lines.
 #include <arpa/inet.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include "daemon/portmap/port_mapper.hpp"
@@ -49,6 +51,12 @@ void print_datagram(int fd) {
         Address::from_sockaddr(reinterpret_cast<const sockaddr*>(&from)).to_string().c_str());
 }
 
+void print_fds() {
+    std::size_t n = 0;
+    for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+    std::printf("fds %zu\n", n);
+}
+
 // Reads a line from stdin; false at its end.
 bool read_command(std::string& line) {
     line.clear();
@@ -75,6 +83,7 @@ int main(int argc, char** argv) {
     PortMapper::Timing timing;
     if (argc == 3) timing.lifetime_s = static_cast<uint32_t>(std::atoi(argv[2]));
     PortMapper mapper(timing);
+    print_fds();
     mapper.start(port);
     bool announced = false;
     for (;;) {
@@ -95,6 +104,7 @@ int main(int argc, char** argv) {
             if (command == "stop") {
                 mapper.stop();
                 std::printf("stopped\n");
+                print_fds();
             }
             if (!more || command == "quit") break;
         }

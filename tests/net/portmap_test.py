@@ -125,6 +125,10 @@ def case_mapping(router, args, checks, method):
         stopped = wait_until(lambda: driver.find(r"^stopped$", before), 4)
         checks.figure(f"portmapper_stop_s_{method}", round(time.monotonic() - start, 2))
         checks.check(bool(stopped), "stop() returns within 4 s")
+        fds = [driver.find(r"^fds (\d+)$"), wait_until(lambda: driver.find(r"^fds (\d+)$", before), 2)]
+        checks.check(all(fds) and fds[0].group(1) == fds[1].group(1),
+                     "the PortMapper leaves no descriptor open (before start() and after stop())",
+                     str([f.group(0) for f in fds if f]))
         checks.check(PORT not in router.mappings(), "stop() removed the mapping", str(router.mappings()))
 
         drops = router.wan_drops()
