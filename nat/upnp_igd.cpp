@@ -23,8 +23,11 @@ namespace meshcall::upnp_igd {
 
 namespace {
 
+// UPnP error codes we act on. 718: another host has the port; 729: the router itself does (a
+// socket of its own, another mechanism): both mean "try another port".
 constexpr int kConflictInMappingEntry = 718;
 constexpr int kOnlyPermanentLeasesSupported = 725;
+constexpr int kConflictWithOtherMechanisms = 729;
 constexpr int kRandomPortTries = 4;
 constexpr const char* kDescription = "meshcall";
 
@@ -137,8 +140,28 @@ std::optional<Address> ipv4_address(const char* text) {
     return Address::from_sockaddr(reinterpret_cast<const sockaddr*>(&sa));
 }
 
+// A UPnP error code in words (miniupnpc's table lacks some that routers send).
 std::string upnp_error(int code) {
-    const char* text = strupnperror(code);
+    const char* text = nullptr;
+    switch (code) {
+        case 606:
+            text = "not authorized";
+            break;
+        case kConflictInMappingEntry:
+            text = "the port is mapped to another host";
+            break;
+        case kOnlyPermanentLeasesSupported:
+            text = "only permanent mappings";
+            break;
+        case 728:
+            text = "no free mappings left";
+            break;
+        case kConflictWithOtherMechanisms:
+            text = "the port is in use on the router";
+            break;
+        default:
+            text = strupnperror(code);
+    }
     std::string s = text ? text : "error";
     if (code > 0) s += " (" + std::to_string(code) + ")";
     return s;
@@ -252,8 +275,8 @@ PortMappingAttempt map(uint16_t internal_port, uint16_t wanted_external, uint32_
         lease = "0";
         r = add(igd, external, internal_port, lease);
     }
-    if (r == kConflictInMappingEntry && !renewing) {
-        // Taken by another host: IGDv2 lets the router choose; else a few random ports.
+    if ((r == kConflictInMappingEntry || r == kConflictWithOtherMechanisms) && !renewing) {
+        // The port is taken: IGDv2 lets the router choose another; else a few random ones.
         char reserved[16] = "";
         const std::string in = std::to_string(internal_port);
         r = UPNP_AddAnyPortMapping(igd.control(), igd.service(), in.c_str(), in.c_str(), igd.lan(),
