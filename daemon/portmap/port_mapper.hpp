@@ -40,8 +40,9 @@ class PortMapper {
 
     // Owner. Starts the thread, which maps `internal_port` (the call's UDP port); returns at once.
     void start(uint16_t internal_port);
-    // Owner. Ends the thread: an attempt in progress is abandoned at its next step, a mapping
-    // held is removed (bounded by Timing::removal), then joins. Idempotent.
+    // Owner. Ends the thread: an attempt in progress is abandoned at its next step (within 50 ms;
+    // an SSDP discovery under way runs out its 1 s), a mapping held is removed (bounded by
+    // Timing::removal), then joins. Idempotent; a stopped PortMapper does not start again.
     void stop();
 
     // Any thread. The mapping the router holds for us now, if any.
