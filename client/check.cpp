@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "client/reachability.hpp"
 #include "config/error.hpp"
 #include "config/json_reader.hpp"
 #include "config/private_file.hpp"
@@ -52,7 +53,7 @@ void warn_if_readable(const std::string& path, const Room& room) {
 
 }  // namespace
 
-int run_check(const std::string& room_path, const std::string& as_arg) {
+int run_check(const std::string& room_path, const std::string& as_arg, bool probe) {
     try {
         const std::string label = file_label(room_path);
         const Room room = load_room(room_path);
@@ -123,6 +124,12 @@ int run_check(const std::string& room_path, const std::string& as_arg) {
                 "give --as NAME to see the call as one of them\n",
                 room.upload_kbps(room.peers.size()) -
                     (room.video.bitrate_kbps + room.audio.bitrate_kbps));
+        }
+        if (probe) {
+            if (self >= 0)
+                print_reachability(room.peers[static_cast<std::size_t>(self)].port);
+            else
+                std::printf("probe: give --as NAME to ask the router about that peer's port\n");
         }
         return 0;
     } catch (const ConfigError& e) {

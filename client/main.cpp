@@ -25,6 +25,11 @@ int main(int argc, char** argv) {
     auto* check = app.add_subcommand("check", "Validate a room file and show the call");
     check->add_option("ROOM", check_room, "The room file (JSON)")->required();
     check->add_option("--as", check_as, "See the call as this peer");
+    bool check_probe = false;
+    check->add_flag("--probe", check_probe,
+                    "Also ask the home router (NAT-PMP, then UPnP) to forward the --as peer's UDP "
+                    "port for 60 s and print the external endpoint it gives (removed again "
+                    "before exiting; at most ~4 s)");
 
     CallArgs join_args;
     auto* join = app.add_subcommand("join", "Join a call in the foreground (Ctrl-C leaves)");
@@ -117,7 +122,7 @@ int main(int argc, char** argv) {
         const int rc = app.exit(e);
         return rc == 0 ? 0 : kExitUsage;
     }
-    if (*check) return run_check(check_room, check_as);
+    if (*check) return run_check(check_room, check_as, check_probe);
     if (*join) return run_join(join_args);
     if (*status) return run_status(target, json);
     if (*mute) return run_mute(target, what, true);

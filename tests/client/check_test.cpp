@@ -1,6 +1,8 @@
-// Tests client/check through the real meshcall binary: `meshcall check`, exit codes and messages.
+// Tests client/check through the real meshcall binary: `meshcall check`, exit codes and messages
+// (`--probe` against a real router: tests/net/portmap_test.py).
 #include <doctest/doctest.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -284,4 +286,21 @@ TEST_CASE("check: security errors exit 2 naming file and field") {
     const auto r = meshcall_in(dir, {"check", dir.file("bad.json")});
     check_clean_failure(r);
     CHECK(contains(r.err, "bad.json: secret: decodes to 3 bytes; a secret is 32"));
+}
+
+TEST_CASE("check --probe leaves a port a running call holds alone, and needs --as") {
+    TempDir dir;
+    // bob's port taken, as a running meshcalld would: the probe would renew and then remove
+    // that call's own mapping, so it does not ask the router at all (no router needed here).
+    const int held = meshcall::test::bound_udp(41311);
+    const auto busy = meshcall_in(dir, {"check", example("four.json"), "--as", "bob", "--probe"});
+    if (held >= 0) close(held);
+    INFO(busy.out, busy.err);
+    CHECK(busy.status == 0);
+    CHECK(contains(busy.out, "port mapping: not probed (UDP port 41311 is in use here"));
+
+    const auto anonymous = meshcall_in(dir, {"check", example("four.json"), "--probe"});
+    INFO(anonymous.out, anonymous.err);
+    CHECK(anonymous.status == 0);
+    CHECK(contains(anonymous.out, "probe: give --as NAME"));
 }

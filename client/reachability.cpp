@@ -1,0 +1,76 @@
+// reachability: the router's port mapping for `meshcall check --probe`.
+#include "client/reachability.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "nat/port_mapping.hpp"
+
+namespace meshcall {
+
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr uint32_t kProbeLifetime = 60;  // s: the router drops it even if we could not
+constexpr auto kMapTimeout = 3000ms;     // as meshcalld's attempts (daemon/portmap/)
+constexpr auto kUnmapTimeout = 1000ms;
+
+// True if a UDP socket on this host already has `port` (a running call): a probe would renew
+// and then remove that call's own mapping.
+bool port_in_use(uint16_t port) {
+    const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_in sa{};
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons(port);
+    const bool in_use =
+        bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa) != 0 && errno == EADDRINUSE;
+    close(fd);
+    return in_use;
+}
+
+void print_port_mapping(uint16_t port) {
+    if (port_in_use(port)) {
+        std::printf(
+            "port mapping: not probed (UDP port %u is in use here, by a running call? the probe "
+            "would take its mapping away)\n",
+            port);
+        return;
+    }
+    const PortMappingAttempt a = map_udp_port(port, kProbeLifetime, kMapTimeout);
+    if (!a.mapping) {
+        std::printf("port mapping: none (%s)\n", a.error.c_str());
+        return;
+    }
+    std::printf("external endpoint: %s\n", describe(*a.mapping).c_str());
+    std::string why;
+    if (unmap_udp_port(*a.mapping, port, kUnmapTimeout, &why)) return;
+    if (a.mapping->lifetime_s)
+        std::fprintf(stderr,
+                     "meshcall: warning: the probe's mapping was not removed (%s); the router "
+                     "drops it within %u s\n",
+                     why.c_str(), a.mapping->lifetime_s);
+    else
+        std::fprintf(stderr,
+                     "meshcall: warning: the probe's mapping was not removed (%s) and this router "
+                     "keeps mappings until removed: remove UDP %u in its settings\n",
+                     why.c_str(), a.mapping->external.port());
+}
+
+}  // namespace
+
+void print_reachability(uint16_t port) {
+    std::fflush(stdout);  // what check printed so far shows while the router is asked
+    print_port_mapping(port);
+    // STUN (issue 14): the public endpoint a STUN server sees for this port is printed here,
+    // after the router's mapping, as "public endpoint (STUN): A:P".
+}
+
+}  // namespace meshcall
