@@ -3,6 +3,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -135,6 +136,7 @@ void CallSession::start_media() {
     for (auto& p : peers_) p->receiver().start();
     sender_->start();
     socket_->start();
+    start_port_mapping();
     spdlog::info("in room \"{}\" as {} on {}; control socket {}; security: {}", config_.room.name,
                  config_.me().name, socket_->bound().to_string(), control_->path(),
                  security_name(config_.room.security));
@@ -146,6 +148,39 @@ void CallSession::start_media() {
                              p.role == PeerRole::viewer ? "player" : "sender",
                              p.role == PeerRole::viewer ? "to" : "from");
     sd_notify(0, "READY=1");
+}
+
+void CallSession::start_port_mapping() {
+    // A host that has the room's address for itself needs no mapping; one that binds the
+    // wildcard (no host in the room file, or a public address that is not this machine's: a
+    // router in between) asks the router, in the background.
+    const Address& bound = socket_->bound();
+    const bool wildcard =
+        bound.family() == AF_INET
+            ? reinterpret_cast<const sockaddr_in*>(bound.sa())->sin_addr.s_addr == INADDR_ANY
+            : IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(bound.sa())->sin6_addr);
+    if (!wildcard) {
+        counters_.port_mapping = "off (this host has the room file's address)";
+        return;
+    }
+    counters_.port_mapping = "trying";
+    port_mapper_ = std::make_unique<PortMapper>();
+    port_mapper_->start(bound.port());
+}
+
+void CallSession::update_port_mapping(int64_t now) {
+    if (!port_mapper_) return;
+    const auto mapping = port_mapper_->current();
+    std::erase_if(counters_.seen_as, [&](const SessionCounters::SeenAs& s) {
+        return (s.via == "nat-pmp" || s.via == "upnp") && (!mapping || s.via != mapping->via);
+    });
+    if (mapping) {
+        note_seen_as(mapping->external, mapping->via, now);
+        counters_.port_mapping = describe(*mapping);
+    } else {
+        const std::string error = port_mapper_->last_error();
+        counters_.port_mapping = error.empty() ? "trying" : error;
+    }
 }
 
 std::size_t CallSession::room_index(std::size_t link) const {
@@ -241,6 +276,7 @@ void CallSession::update_endpoints() {
                           p.endpoint().probes().size());
         sender_->set_peer_route(i, p.endpoint().current(), p.endpoint().probes());
     }
+    update_port_mapping(now);
     // Reports older than a few seconds say little about where we are now.
     std::erase_if(counters_.seen_as, [&](const SessionCounters::SeenAs& s) {
         return s.via.starts_with("peer:") && now - s.at_us > PeerEndpoint::kReportFreshUs;
@@ -344,6 +380,7 @@ void CallSession::shutdown() {
     // Threads first (none of them touches libuv), then the handles. The sender's destructor
     // sends the goodbye and the muxer's last bytes while the socket is still open.
     sender_->stop();
+    port_mapper_.reset();  // on its owner thread: the router forgets the mapping (~1 s at most)
     grid_model_.reset();
     sender_.reset();
     for (auto& p : peers_) p->receiver().stop();

@@ -30,6 +30,7 @@
 #include "daemon/loop/uv_async.hpp"
 #include "daemon/loop/uv_signal.hpp"
 #include "daemon/loop/uv_timer.hpp"
+#include "daemon/portmap/port_mapper.hpp"
 #include "daemon/send/media_sender.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/util/bounded_queue.hpp"
@@ -59,6 +60,8 @@ class CallSession {
     void make_loop_handles();               // main, before the loop thread
     void run_loop();                        // the loop thread's body
     void start_media();                     // loop thread: the send and receive threads, the socket
+    void start_port_mapping();              // loop thread, from start_media
+    void update_port_mapping(int64_t now_us);
     std::unique_ptr<Viewer> open_window();  // main thread; nullptr when there is no display
     // Any thread (the window's keys, the snapshot service, failing threads): hands a message
     // to the loop thread.
@@ -106,6 +109,9 @@ class CallSession {
 
     std::vector<std::unique_ptr<PeerLink>> peers_;
     StunClient stun_;
+    // Asks the home router to forward our port, when the room file does not give this host's
+    // own address (behind a NAT); started and stopped on the loop thread.
+    std::unique_ptr<PortMapper> port_mapper_;
     std::unique_ptr<MediaSender> sender_;
     BoundedQueue<LoopMessage> mailbox_{64};
     SnapshotQueue snapshot_jobs_{4};

@@ -131,6 +131,7 @@ nlohmann::json status_report(const CallConfig& config,
         seen.push_back({{"endpoint", s.endpoint.to_string()}, {"via", s.via}});
     return {
         {"external_endpoints", std::move(seen)},
+        {"port_mapping", session.port_mapping},
         {"room", config.room.name},
         {"security", security_name(config.room.security)},
         {"self", self_status(config, sender, session)},

@@ -31,6 +31,8 @@ struct SessionCounters {
         int64_t at_us = 0;
     };
     std::vector<SeenAs> seen_as;
+    // The router's port mapping: "off (...)", "trying", the mapping, or why it failed.
+    std::string port_mapping = "off";
 };
 
 nlohmann::json status_report(const CallConfig& config,

@@ -45,7 +45,8 @@ def topology(case):
            "nat_rehome": lambda n: n.add_router("rA", 1, spare=101).add_router("rB", 2).add_home("alice", "rA")
            .add_home("bob", "rB").add_public("carol", 10),
            "nat_spoof": lambda n: n.add_public("carol", 10).add_public("alice", 20).add_public("mallory", 66),
-           "nat_flood": lambda n: n.add_public("carol", 10).add_public("alice", 20, spare=21).add_public("mallory", 66)}
+           "nat_flood": lambda n: n.add_public("carol", 10).add_public("alice", 20, spare=21).add_public("mallory", 66),
+           "nat_portmap": lambda n: n.add_router("rA", 1).add_home("alice", "rA").add_public("carol", 10)}
     return net[case]
 
 
@@ -633,9 +634,37 @@ def case_nat_flood(net, checks):
     stop_running(net, checks)
 
 
+# ---------------------------------------------------------------- nat_portmap
+
+def case_nat_portmap(net, checks):
+    """alice behind rA, which runs miniupnpd; her room entry gives rA's public address, carol's
+    none: alice cannot send to carol first, so carol reaches her only through the port mapping
+    meshcalld asks rA for. After alice leaves, rA holds no mapping."""
+    from miniupnpd import MiniUpnpd
+    mu = MiniUpnpd(net, "rA")
+    mu.start(natpmp=True, upnp=True)
+    net.write_room([("carol", None, PORT), ("alice", "11.0.0.1", PORT)])
+    pairs = [("carol", "alice"), ("alice", "carol")]
+    call_up(net, ["alice", "carol"], pairs, 5.0, "nat_portmap", checks)
+    # Mapped in the background (NAT-PMP: 0.1 s); the status follows within 250 ms.
+    wait_until(lambda: str((net["alice"].status() or {}).get("port_mapping", "")).startswith("11."), 5)
+    st = net["alice"].status() or {}
+    checks.figure("alice_port_mapping", st.get("port_mapping"))
+    checks.check(str(st.get("port_mapping", "")).startswith(f"11.0.0.1:{PORT} (nat-pmp"),
+                 f"alice's status names her mapping ({st.get('port_mapping')})")
+    checks.check({"endpoint": f"11.0.0.1:{PORT}", "via": "nat-pmp"} in st.get("external_endpoints", []),
+                 f"and lists it among her external endpoints ({st.get('external_endpoints')})")
+    checks.check(mu.mappings().get(PORT) is not None, f"rA forwards {PORT} ({mu.mappings()})")
+    rc = leave(net["alice"])
+    checks.check(rc == 0, f"alice leaves and exits 0 ({rc})")
+    checks.check(bool(wait_until(lambda: not mu.mappings(), 3)),
+                 f"after alice left, rA holds no mapping ({mu.mappings()})")
+    stop_running(net, checks)
+
+
 CASES = {"nat_lab": case_nat_lab, "nat_join": case_nat_join, "nat_direct": case_nat_direct,
          "nat_hard": case_nat_hard, "nat_roam": case_nat_roam, "nat_rehome": case_nat_rehome,
-         "nat_spoof": case_nat_spoof, "nat_flood": case_nat_flood}
+         "nat_spoof": case_nat_spoof, "nat_flood": case_nat_flood, "nat_portmap": case_nat_portmap}
 
 
 def main():
