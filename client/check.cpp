@@ -127,7 +127,7 @@ int run_check(const std::string& room_path, const std::string& as_arg, bool prob
         }
         if (probe) {
             if (self >= 0)
-                print_reachability(room.peers[static_cast<std::size_t>(self)].port);
+                print_reachability(room.peers[static_cast<std::size_t>(self)].port, room.stun);
             else
                 std::printf("probe: give --as NAME to ask the router about that peer's port\n");
         }

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "nat/port_mapping.hpp"
+#include "protocol/stun_query.hpp"
 
 namespace meshcall {
 
@@ -64,13 +65,33 @@ void print_port_mapping(uint16_t port) {
                      why.c_str(), a.mapping->external.port());
 }
 
+// From the call's own port when it is free (the mapping the peers would see), else from any.
+void print_stun(uint16_t port, const StunServer& server) {
+    const int fd = socket(server.address.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return;
+    if (server.address.family() == AF_INET && !port_in_use(port)) {
+        sockaddr_in sa{};
+        sa.sin_family = AF_INET;
+        sa.sin_port = htons(port);
+        (void)bind(fd, reinterpret_cast<const sockaddr*>(&sa), sizeof sa);
+    }
+    std::string error;
+    const auto mapped = stun_query(fd, server.address, 2000ms, error);
+    close(fd);
+    if (mapped)
+        std::printf("public endpoint (STUN %s): %s\n", server.text.c_str(),
+                    mapped->to_string().c_str());
+    else
+        std::printf("public endpoint (STUN %s): unknown (%s)\n", server.text.c_str(),
+                    error.c_str());
+}
+
 }  // namespace
 
-void print_reachability(uint16_t port) {
+void print_reachability(uint16_t port, const std::vector<StunServer>& stun) {
     std::fflush(stdout);  // what check printed so far shows while the router is asked
     print_port_mapping(port);
-    // STUN (issue 14): the public endpoint a STUN server sees for this port is printed here,
-    // after the router's mapping, as "public endpoint (STUN): A:P".
+    for (const auto& s : stun) print_stun(port, s);
 }
 
 }  // namespace meshcall

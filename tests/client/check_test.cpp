@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/coturn.hpp"
 #include "tests/support/process.hpp"
 
 using meshcall::test::RunResult;
@@ -303,4 +304,24 @@ TEST_CASE("check --probe leaves a port a running call holds alone, and needs --a
     INFO(anonymous.out, anonymous.err);
     CHECK(anonymous.status == 0);
     CHECK(contains(anonymous.out, "probe: give --as NAME"));
+}
+
+TEST_CASE("check --probe asks the room's STUN server where it sees this host") {
+    TempDir dir;
+    meshcall::test::Coturn coturn(dir, "127.0.0.1");
+    REQUIRE_MESSAGE(coturn.wait_ready(std::chrono::seconds(10)), coturn.log());
+    const int alice = meshcall::free_udp_port(), bob = meshcall::free_udp_port();
+    dir.write("stun.json", "{\"room\": \"stun\", \"stun\": [\"127.0.0.1:" +
+                               std::to_string(coturn.port()) + "\"], \"peers\": [" +
+                               "{\"name\": \"alice\", \"host\": \"127.0.0.1\", \"port\": " +
+                               std::to_string(alice) + "}, {\"name\": \"bob\", \"host\": " +
+                               "\"127.0.0.1\", \"port\": " + std::to_string(bob) + "}]}");
+    // alice's port held (no router is asked); STUN goes out from another port then.
+    const int held = meshcall::test::bound_udp(alice);
+    const auto r = meshcall_in(dir, {"check", dir.file("stun.json"), "--as", "alice", "--probe"});
+    if (held >= 0) close(held);
+    INFO(r.out, r.err);
+    CHECK(r.status == 0);
+    CHECK(contains(r.out, "public endpoint (STUN 127.0.0.1:" + std::to_string(coturn.port()) +
+                              "): 127.0.0.1:"));
 }
