@@ -186,6 +186,7 @@ TEST_CASE("encrypted room: datagrams replayed 3 s later are counted as replayed,
     });
     REQUIRE(wait_until([&] { return replayed >= 100; }, 10s));
     const uint64_t r0 = counter(call.bob(), "alice", "replayed");
+    const uint64_t e0 = counter(call.bob(), "alice", "decode_errors");
     const uint64_t f0 = frames(call.bob(), "alice");
     const uint64_t sent0 = replayed;
     std::this_thread::sleep_for(2s);  // the window measured
@@ -196,7 +197,8 @@ TEST_CASE("encrypted room: datagrams replayed 3 s later are counted as replayed,
     // Every replay in the window is refused (a few sent at its edges may fall either side).
     CHECK(p["replayed"].get<uint64_t>() - r0 + 20 >= sent);
     CHECK(p["auth_failed"] == 0);
-    CHECK(p["decode_errors"] == 0);
+    // No replay reaches the decoder (a start under a slow sanitizer may have had its own).
+    CHECK(p["decode_errors"].get<uint64_t>() == e0);
     // Nothing shown twice: alice's 30 fps, not 60.
     const double fps = double(frames(call.bob(), "alice") - f0) / 2.0;
     CHECK(fps <= 33.0);
