@@ -125,7 +125,7 @@ Outcome ask_mapping(Session& s, uint16_t internal_port, uint16_t external_port, 
 }
 
 // libnatpmp's codes in words, naming the router.
-std::string explain(const Outcome& o, const std::string& gw, milliseconds waited) {
+std::string explain(const Outcome& o, const std::string& gw, milliseconds given) {
     // A refused datagram (ICMP port unreachable) may surface on the next send as well.
     const bool refused = o.code == NATPMP_ERR_NOGATEWAYSUPPORT ||
                          ((o.code == NATPMP_ERR_SENDERR || o.code == NATPMP_ERR_RECVFROM) &&
@@ -133,7 +133,7 @@ std::string explain(const Outcome& o, const std::string& gw, milliseconds waited
     if (refused) return gw + " does not speak NAT-PMP (port 5351 refused)";
     switch (o.code) {
         case kTimedOut:
-            return "no answer from " + gw + " in " + duration_text(waited);
+            return "no answer from " + gw + " in " + duration_text(given);
         case kCancelled:
             return "stopped before " + gw + " answered";
         case NATPMP_ERR_NOTAUTHORIZED:
@@ -163,20 +163,16 @@ std::string explain(const Outcome& o, const std::string& gw, milliseconds waited
 
 PortMappingAttempt map(uint16_t internal_port, uint16_t wanted_external, uint32_t lifetime_s,
                        const std::string& gateway, const Deadline& deadline, std::stop_token stop) {
-    const auto start = Deadline::Clock::now();
-    auto waited = [&] {
-        return std::chrono::duration_cast<milliseconds>(Deadline::Clock::now() - start);
-    };
     Session s;
     if (std::string e = s.open(gateway); !e.empty()) return {std::nullopt, e};
     const std::string gw = s.gateway();
 
     natpmpresp_t address{};
     Outcome o = ask_public_address(s, address, deadline, stop);
-    if (o.code != 0) return {std::nullopt, explain(o, gw, waited())};
+    if (o.code != 0) return {std::nullopt, explain(o, gw, deadline.given())};
     natpmpresp_t mapped{};
     o = ask_mapping(s, internal_port, wanted_external, lifetime_s, mapped, deadline, stop);
-    if (o.code != 0) return {std::nullopt, explain(o, gw, waited())};
+    if (o.code != 0) return {std::nullopt, explain(o, gw, deadline.given())};
     if (mapped.pnu.newportmapping.privateport != internal_port)
         return {std::nullopt, gw + " answered for another port (" +
                                   std::to_string(mapped.pnu.newportmapping.privateport) + ")"};
@@ -195,7 +191,6 @@ PortMappingAttempt map(uint16_t internal_port, uint16_t wanted_external, uint32_
 
 bool unmap(const PortMapping& m, uint16_t internal_port, const Deadline& deadline,
            std::string& why) {
-    const auto start = Deadline::Clock::now();
     Session s;
     if (std::string e = s.open(m.gateway); !e.empty()) {
         why = e;
@@ -205,8 +200,7 @@ bool unmap(const PortMapping& m, uint16_t internal_port, const Deadline& deadlin
     natpmpresp_t answer{};
     const Outcome o = ask_mapping(s, internal_port, 0, 0, answer, deadline, {});
     if (o.code == 0) return true;
-    why = explain(o, m.gateway,
-                  std::chrono::duration_cast<milliseconds>(Deadline::Clock::now() - start));
+    why = explain(o, m.gateway, deadline.given());
     return false;
 }
 

@@ -111,7 +111,6 @@ std::string check_reachable(const std::string& url, const Deadline& deadline) {
     if (getaddrinfo(where.host.c_str(), where.port.c_str(), &hints, &list) != 0 || !list)
         return "the router's address in " + url + " is not an IP address and port";
     std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owned(list, &freeaddrinfo);
-    const auto start = Deadline::Clock::now();
     const Fd fd(socket(list->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
     if (fd.get() < 0) return std::string("cannot open a socket: ") + strerror(errno);
     if (connect(fd.get(), list->ai_addr, list->ai_addrlen) != 0 && errno != EINPROGRESS)
@@ -122,9 +121,7 @@ std::string check_reachable(const std::string& url, const Deadline& deadline) {
         ready = poll(&p, 1, static_cast<int>(deadline.remaining().count()));
     } while (ready < 0 && errno == EINTR);
     if (ready == 0)
-        return "no answer from " + where.host + " in " +
-               duration_text(std::chrono::duration_cast<std::chrono::milliseconds>(
-                   Deadline::Clock::now() - start));
+        return "no answer from " + where.host + " in " + duration_text(deadline.given());
     int error = 0;
     socklen_t len = sizeof error;
     if (ready < 0 || getsockopt(fd.get(), SOL_SOCKET, SO_ERROR, &error, &len) != 0) error = errno;
