@@ -4,6 +4,7 @@
 #include "config/error.hpp"
 #include "config/json_reader.hpp"
 #include "config/room_security.hpp"
+#include "config/video_layers.hpp"
 
 namespace meshcall {
 
@@ -22,6 +23,8 @@ VideoSettings parse_video(JsonReader& parent) {
     if (r.has("bitrate_kbps"))
         v.bitrate_kbps =
             static_cast<int>(r.get_int("bitrate_kbps", 50, 20000, "a video bitrate in kbit/s"));
+    if (r.has("layers"))
+        v.layers = static_cast<int>(r.get_int("layers", 1, 3, "a number of video layers"));
     if (v.width % 2)
         r.fail(r.path_of("width"), std::to_string(v.width) + " is odd; use an even width");
     if (v.height % 2)
@@ -69,6 +72,13 @@ PeerEntry parse_peer(const nlohmann::json& value, const std::string& label,
                    "\"" + role +
                        "\" is not a role; use \"viewer\" (a stock player), \"sender\" (a stock "
                        "ffmpeg sender) or leave it out (a meshcall participant)");
+    }
+    if (r.has("layer")) {
+        p.layer = static_cast<int>(r.get_int("layer", 0, 2, "a video layer (0 = the smallest)"));
+        if (p.role != PeerRole::viewer)
+            r.fail(r.path_of("layer"),
+                   "only a viewer (a stock player) is given a fixed layer; a participant asks "
+                   "for the one its window needs");
     }
     parse_peer_security(r, p);
     r.finish();
@@ -195,6 +205,13 @@ Room parse_room(const std::string& text, const std::string& label) {
         }
         room.peers.push_back(std::move(p));
     }
+    const std::size_t layers = video_layers(room.video).size();
+    for (std::size_t i = 0; i < room.peers.size(); ++i)
+        if (room.peers[i].layer >= static_cast<int>(layers))
+            r.fail("peers[" + std::to_string(i) + "].layer",
+                   std::to_string(room.peers[i].layer) + " is not one of this room's " +
+                       std::to_string(layers) + " video layers (0 to " +
+                       std::to_string(layers - 1) + ")");
     std::size_t participants = 0;
     for (std::size_t i = 0; i < room.peers.size(); ++i) {
         participants += room.peers[i].role == PeerRole::participant;

@@ -17,6 +17,7 @@ struct VideoSettings {
     int height = 480;
     int fps = 30;
     int bitrate_kbps = 1000;
+    int layers = 3;  // sizes encoded (config/video_layers.hpp); 1: the room's size only
 };
 
 struct AudioSettings {
@@ -47,6 +48,7 @@ struct PeerEntry {
     PeerRole role = PeerRole::participant;
     std::optional<Key32> public_key;  // X25519; set for every non-plain peer of a "keys" room
     bool plain = false;               // a stock guest in an encrypted room: sends/gets cleartext
+    int layer = -1;  // a viewer's video layer (0 = the smallest); -1: the largest
 
     bool sends() const { return role != PeerRole::viewer; }
     bool receives() const { return role != PeerRole::sender; }
@@ -72,7 +74,8 @@ struct Room {
     // What peers[self] binds: its address, or the wildcard address on its port when its host
     // is left out (the room's family).
     Address bind_address(std::size_t self) const;
-    // Upload peers[self] needs, in kbit/s: (peers that receive, but self) x (video + audio).
+    // Upload peers[self] needs at most, in kbit/s: (peers that receive, but self) x (video +
+    // audio), each at the room's (top layer's) bitrate.
     int upload_kbps(std::size_t self) const;
 };
 

@@ -1,6 +1,9 @@
 // CallSession: wiring of one call and its event loop.
 #include "daemon/call_session.hpp"
 
+#include "config/video_layers.hpp"
+#include "daemon/view/tile_layer.hpp"
+
 #include <systemd/sd-daemon.h>
 
 #include <netinet/in.h>
@@ -230,6 +233,36 @@ void CallSession::on_datagram(std::span<const uint8_t> bytes, const sockaddr* fr
         sender_->request_refresh();
     }
     if (auto report = p.take_report()) on_endpoint_report(*link, *report);
+    if (auto report = p.take_receiver_report())
+        for (const ReceiverReportEntry& e : *report)
+            if (e.peer == static_cast<std::size_t>(config_.self) && sender_)
+                sender_->on_receiver_report(*link, e, av_gettime_relative());
+}
+
+void CallSession::send_receiver_report() {
+    if (!sender_ || !grid_model_) return;
+    // The size each sender's tile is drawn at: the window's, or a headless 1280x720 grid.
+    int view_w = kHeadlessGridWidth, view_h = kHeadlessGridHeight;
+    if (const uint32_t size = view_size_.load(std::memory_order_relaxed)) {
+        view_w = static_cast<int>(size >> 16);
+        view_h = static_cast<int>(size & 0xffff);
+    }
+    int tiles = 0;
+    for (const auto& p : config_.room.peers) tiles += p.sends();
+    const int want = layer_for_grid(sender_->layers(), tiles, view_w, view_h,
+                                    config_.room.video.width, config_.room.video.height);
+    std::vector<ReceiverReportEntry> entries;
+    for (std::size_t k = 0; k < peers_.size(); ++k) {
+        const PeerLink& p = *peers_[k];
+        if (p.role() != PeerRole::participant) continue;
+        ReceiverReportEntry e;
+        e.peer = static_cast<uint8_t>(room_index(k));
+        e.want_layer = static_cast<uint8_t>(std::max(0, want));
+        e.rx_kbps = static_cast<uint16_t>(std::min(65535.0, p.rx_kbps()));
+        e.loss = static_cast<uint8_t>(std::min(255.0, p.loss_pct() * 2.55));
+        entries.push_back(e);
+    }
+    sender_->set_receiver_report(std::move(entries));
 }
 
 void CallSession::on_endpoint_report(std::size_t from, const std::vector<ReportedEndpoint>& report) {
@@ -261,6 +294,7 @@ void CallSession::note_seen_as(const Address& endpoint, const std::string& via, 
 }
 
 void CallSession::update_endpoints() {
+    send_receiver_report();
     const int64_t now = av_gettime_relative();
     stun_.poll(now, [this](const Address& to, std::span<const uint8_t> bytes) {
         // The loop's own datagram on the call's socket (the send thread's go with sendmmsg;
@@ -441,7 +475,12 @@ std::unique_ptr<Viewer> CallSession::open_window() {
         return std::make_unique<Viewer>(grid_,
                                         Viewer::Actions{[this] { post(Command::toggle_audio); },
                                                         [this] { post(Command::toggle_video); },
-                                                        [this] { post(Command::leave); }},
+                                                        [this] { post(Command::leave); },
+                                                        [this](int w, int h) {
+                                                            view_size_.store(
+                                                                uint32_t(std::clamp(w, 1, 65535)) << 16 |
+                                                                uint32_t(std::clamp(h, 1, 65535)));
+                                                        }},
                                         MESHCALL_FONT);
     } catch (const std::exception& e) {
         spdlog::warn("{}; the call goes on without a window (--headless says so quietly)",

@@ -81,6 +81,9 @@ class CallSession {
     void update_endpoints();
     // Once a second: where we hear each peer, for the send path to report to the members.
     void send_endpoint_report();
+    // Every 250 ms: for each sender, the layer we want (from the size we draw its tile at) and
+    // how its stream arrives, for the send path to tell the members (protocol/receiver_report).
+    void send_receiver_report();
     void on_tick();
     void on_unreachable(const Address& destination);
     // Backs peers off, or resumes them (PeerLink::backoff), every 250 ms and on each ICMP error.
@@ -115,7 +118,10 @@ class CallSession {
     std::unique_ptr<MediaSender> sender_;
     BoundedQueue<LoopMessage> mailbox_{64};
     SnapshotQueue snapshot_jobs_{4};
-    std::atomic<bool> ended_{false};  // the loop is shutting down: the window closes
+    std::atomic<bool> ended_{false};
+    // The window's drawable size (width << 16 | height), 0 when there is none (headless): the
+    // view thread writes it, the loop reads it.
+    std::atomic<uint32_t> view_size_{0};  // the loop is shutting down: the window closes
     LatestFrame self_view_;
     GridStateSlot grid_;
     std::unique_ptr<GridModel> grid_model_;

@@ -50,6 +50,37 @@ void add_media(nlohmann::json& j, const PeerMediaStats& s, bool histogram) {
     }
 }
 
+nlohmann::json layer_json(const LayerSpec& l, int index) {
+    return {{"layer", index}, {"width", l.width}, {"height", l.height}, {"fps", l.fps},
+            {"kbps", l.kbps}};
+}
+
+// What we send `k` (its layer's spec), and what we get from it (measured: the pictures' size,
+// their rate, the bitrate; "layer" is the room's layer of that size, null for another size).
+void add_layers(nlohmann::json& j, const PeerLink& p, const MediaSender& sender, std::size_t k) {
+    const auto& layers = sender.layers();
+    const int tx = sender.peer_layer(k);
+    j["tx_layer"] = tx >= 0 && static_cast<std::size_t>(tx) < layers.size()
+                        ? layer_json(layers[static_cast<std::size_t>(tx)], tx)
+                        : nlohmann::json(nullptr);
+    const int wanted = sender.peer_wanted_layer(k);
+    j["tx_layer_wanted"] = wanted >= 0 ? nlohmann::json(wanted) : nlohmann::json(nullptr);
+    const PeerMediaStats& s = p.receiver().stats();
+    const int w = s.width.load(), h = s.height.load();
+    if (w <= 0) {
+        j["rx_layer"] = nullptr;
+        return;
+    }
+    nlohmann::json layer = nullptr;
+    for (std::size_t i = 0; i < layers.size(); ++i)
+        if (layers[i].width == w && layers[i].height == h) layer = static_cast<int>(i);
+    j["rx_layer"] = {{"layer", layer},
+                     {"width", w},
+                     {"height", h},
+                     {"fps", rounded(p.video_fps(), 10)},
+                     {"kbps", rounded(p.rx_kbps(), 10)}};
+}
+
 nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::size_t k,
                            bool histogram, int64_t now) {
     nlohmann::json j = {
@@ -91,6 +122,7 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
     const auto why = p.unreachable_reason(now);
     j["unreachable_reason"] = why ? nlohmann::json(*why) : nlohmann::json(nullptr);
     add_media(j, p.receiver().stats(), histogram);
+    add_layers(j, p, sender, k);
     return j;
 }
 
@@ -104,6 +136,12 @@ nlohmann::json self_status(const CallConfig& config, const MediaSender& sender,
             {"audio_muted", sender.audio_muted()},
             {"video_muted", sender.video_muted()},
             {"tx_kbps", rounded(session.tx_kbps, 10)},
+            {"layers", [&] {
+                 nlohmann::json l = nlohmann::json::array();
+                 for (std::size_t i = 0; i < sender.layers().size(); ++i)
+                     l.push_back(layer_json(sender.layers()[i], static_cast<int>(i)));
+                 return l;
+             }()},
             {"tx_datagrams", tx.datagrams.load()},
             {"video_frames_sent", sender.video_frames_sent()},
             {"audio_frames_sent", sender.audio_frames_sent()},

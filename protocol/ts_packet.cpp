@@ -16,6 +16,7 @@ bool parse_ts_header(std::span<const uint8_t, kTsPacketSize> p, TsHeader& out) {
     out.has_payload = (afc & 0x1) != 0;
     out.continuity = p[3] & 0x0f;
     out.discontinuity = (afc & 0x2) && p[4] > 0 && (p[5] & 0x80);
+    out.random_access = (afc & 0x2) && p[4] > 0 && (p[5] & 0x40);
     return true;
 }
 
@@ -33,6 +34,15 @@ void ContinuityTracker::reset() {
 
 void ContinuityTracker::add_datagram(std::span<const uint8_t> d) {
     if (!initialised_) reset();
+    for (std::size_t off = 0; off + kTsPacketSize <= d.size(); off += kTsPacketSize) {
+        TsHeader h;
+        if (!parse_ts_header(d.subspan(off).first<kTsPacketSize>(), h)) continue;
+        if (h.payload_start && h.random_access && h.has_payload && last_[h.pid] != kUnseen &&
+            h.continuity != ((last_[h.pid] + 1) & 0x0f)) {
+            reset();  // a splice (another layer's stream): every PID starts again here
+            break;
+        }
+    }
     for (std::size_t off = 0; off + kTsPacketSize <= d.size(); off += kTsPacketSize) {
         TsHeader h;
         if (!parse_ts_header(d.subspan(off).first<kTsPacketSize>(), h)) continue;

@@ -19,6 +19,7 @@ struct TsHeader {
     bool payload_start = false;
     bool has_payload = false;
     bool discontinuity = false;  // adaptation field's discontinuity_indicator
+    bool random_access = false;  // adaptation field's random_access_indicator (a keyframe)
 };
 
 // Reads the header of one 188-byte packet; false if the sync byte is wrong.
@@ -27,7 +28,11 @@ bool parse_ts_header(std::span<const uint8_t, kTsPacketSize> packet, TsHeader& o
 // A media datagram is 1 to 7 whole TS packets, each starting with 0x47.
 bool is_ts_datagram(std::span<const uint8_t> datagram);
 
-// Counts TS packets lost in transit from continuity-counter gaps, per PID.
+// Counts TS packets lost in transit from continuity-counter gaps, per PID. A datagram holding a
+// keyframe's first packet (PUSI and random_access_indicator) whose counter does not follow is a
+// splice, not a loss: a sender moved us to another video layer (another muxer, other counters),
+// which it does only at a keyframe; all PIDs start again there. (A real loss just before a
+// keyframe is not counted either.)
 // Not thread-safe: one tracker per peer, used by the thread that receives that peer.
 class ContinuityTracker {
   public:

@@ -159,6 +159,8 @@ bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us) {
     }
     if (!plain())
         if (auto r = find_endpoint_report(bytes)) report_ = std::move(r);
+    if (role_ == PeerRole::participant)
+        if (auto r = find_receiver_report(bytes)) receiver_report_ = std::move(r);
     // Stamped with its arrival: the receiver drops what waited too long (StaleBacklog).
     receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}, now_us});
     return heard_again;

@@ -17,6 +17,7 @@
 #include "daemon/loop/token_bucket.hpp"
 #include "daemon/receive/peer_receiver.hpp"
 #include "protocol/endpoint_report.hpp"
+#include "protocol/receiver_report.hpp"
 #include "protocol/ts_packet.hpp"
 
 namespace meshcall {
@@ -70,6 +71,10 @@ class PeerLink {
     }
     // The endpoint report that arrived with its last datagrams, once (protocol/endpoint_report).
     std::optional<std::vector<ReportedEndpoint>> take_report() { return std::exchange(report_, {}); }
+    // Its receiver report about the streams it gets (protocol/receiver_report), once.
+    std::optional<std::vector<ReceiverReportEntry>> take_receiver_report() {
+        return std::exchange(receiver_report_, {});
+    }
     PeerEndpoint& endpoint() { return endpoint_; }
     const PeerEndpoint& endpoint() const { return endpoint_; }
     // Every 250 ms: see PeerEndpoint::update. True when the send path must be told.
@@ -170,6 +175,7 @@ class PeerLink {
     PeerOpener opener_;
     PeerEndpoint endpoint_;
     std::optional<std::vector<ReportedEndpoint>> report_;
+    std::optional<std::vector<ReceiverReportEntry>> receiver_report_;
     Security security_;
     std::vector<uint8_t> opened_;  // the last datagram's TS packets, when it was sealed
     int64_t last_auth_failed_us_ = -1, last_auth_warning_us_ = -1;

@@ -38,6 +38,7 @@ FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate:
       messages_(peers_.size()),
       iovs_(peers_.size()),
       backed_off_(std::make_unique<std::atomic<bool>[]>(peers_.size())),
+      layers_(peers_.size()),
       peer_errors_(std::make_unique<std::atomic<uint64_t>[]>(peers_.size())),
       episodes_(peers_.size()),
       sealer_(std::move(sealer)),
@@ -46,6 +47,7 @@ FanoutSender::FanoutSender(int fd, std::vector<FanoutPeer> peers, SendQueueGate:
       gate_(gate, std::move(queued), av_gettime_relative,
             [](const std::string& line) { spdlog::warn("{}", line); }) {
     for (std::size_t i = 0; i < peers_.size(); ++i) {
+        layers_[i].store(-1, std::memory_order_relaxed);
         std::memset(&messages_[i], 0, sizeof messages_[i]);
         messages_[i].msg_hdr.msg_name = &peers_[i].address.storage;
         messages_[i].msg_hdr.msg_namelen = peers_[i].address.length;
@@ -80,7 +82,7 @@ void FanoutSender::take_routes() {
 
 void FanoutSender::send_probes() {
     for (std::size_t i = 0; i < peers_.size(); ++i) {
-        if (probes_[i].empty() || (sealer_ && sealer_->plain(i))) continue;
+        if (probes_[i].empty() || (sealer_ && sealer_->plain(i)) || !sealing_[i]) continue;
         const auto bytes = iovs_[i];
         for (const Address& to : probes_[i]) {
             // A probe to an address that is not (yet) the peer's: failures mean little.
@@ -90,27 +92,39 @@ void FanoutSender::send_probes() {
     }
 }
 
-void FanoutSender::send(std::span<const uint8_t> datagram, bool presence, bool members_only) {
+void FanoutSender::send(std::span<const uint8_t> datagram, bool presence, bool members_only,
+                        int layer, bool participants_only) {
     if (messages_.empty()) return;
     if (!gate_.admit_datagram(presence)) return;
     take_routes();
     const int64_t now = av_gettime_relative();
-    if (sealer_) sealer_->seal(datagram, now);
-    std::size_t wire_size = datagram.size();
-    for (std::size_t i = 0; i < messages_.size(); ++i) {
-        const auto bytes = sealer_ ? sealer_->bytes_for(i) : datagram;
-        iovs_[i] = {const_cast<uint8_t*>(bytes.data()), bytes.size()};
-        wire_size = std::max(wire_size, bytes.size());
-    }
     batch_.clear();
     batch_peers_.clear();
+    sealing_.assign(peers_.size(), false);
     for (std::size_t i = 0; i < messages_.size(); ++i) {
         if (!peers_[i].receives || !peers_[i].address.known()) continue;
         if (members_only && (!sealer_ || sealer_->plain(i))) continue;
         if (!presence && backed_off_[i].load(std::memory_order_relaxed)) continue;
-        batch_.push_back(messages_[i]);
+        if (participants_only && !peers_[i].participant) continue;
+        if (layer >= 0 && layers_[i].load(std::memory_order_relaxed) != layer) continue;
         batch_peers_.push_back(i);
+        sealing_[i] = true;
     }
+    // Probes go with presence, to peers that may be in no batch.
+    if (presence)
+        for (std::size_t i = 0; i < peers_.size(); ++i) sealing_[i] = sealing_[i] || !probes_[i].empty();
+    if (batch_peers_.empty() && !presence) return;
+    // Sealed only for the peers it goes to: each peer's counter counts exactly the datagrams
+    // it is sent, so a gap is a loss.
+    if (sealer_) sealer_->seal(datagram, now, sealing_);
+    std::size_t wire_size = datagram.size();
+    for (std::size_t i = 0; i < messages_.size(); ++i) {
+        if (!sealing_[i]) continue;
+        const auto bytes = sealer_ ? sealer_->bytes_for(i) : datagram;
+        iovs_[i] = {const_cast<uint8_t*>(bytes.data()), bytes.size()};
+        wire_size = std::max(wire_size, bytes.size());
+    }
+    for (std::size_t i : batch_peers_) batch_.push_back(messages_[i]);
     batch_failed_.assign(batch_.size(), false);
     std::size_t next = 0;
     bool retried = false;

@@ -33,6 +33,7 @@ struct FanoutPeer {
     Address address;       // where this sender's datagrams go (Room::destination); not known():
                            // nowhere yet (a participant behind a NAT, its host left out)
     bool receives = true;  // false: a stock sender, which is sent nothing
+    bool participant = true;  // false: a stock guest
 };
 
 class FanoutSender {
@@ -53,7 +54,21 @@ class FanoutSender {
     // (two a second). A peer that receives nothing (a stock sender) is skipped.
     // A `presence` datagram also goes to each peer's probe addresses (set_route). A
     // `members_only` datagram skips the plain slots (stock guests; everyone in a "none" room).
-    void send(std::span<const uint8_t> datagram, bool presence = false, bool members_only = false);
+    // A `layer` >= 0: only the peers sent that video layer now (set_layer) get it. A
+    // `participants_only` datagram skips the stock guests (in any room).
+    void send(std::span<const uint8_t> datagram, bool presence = false, bool members_only = false,
+              int layer = -1, bool participants_only = false);
+
+    // Send thread: the video layer `peer` is sent from now on (-1: none yet).
+    void set_layer(std::size_t peer, int layer) {
+        if (peer < layers_.size()) layers_[peer].store(layer, std::memory_order_relaxed);
+    }
+    // Any thread.
+    int layer(std::size_t peer) const {
+        return peer < layers_.size() ? layers_[peer].load(std::memory_order_relaxed) : -1;
+    }
+    std::size_t size() const { return peers_.size(); }
+    const FanoutPeer& peer(std::size_t i) const { return peers_[i]; }
 
     // Any thread (the loop): where `peer` is sent to from now on (an endpoint learned from its
     // authenticated datagrams), and where it is probed with presence until one of those arrives
@@ -102,6 +117,8 @@ class FanoutSender {
     std::vector<std::size_t> batch_peers_;  // which peer each of batch_ goes to
     std::vector<bool> batch_failed_;
     std::unique_ptr<std::atomic<bool>[]> backed_off_;
+    std::vector<std::atomic<int>> layers_;  // written by the send thread, read by any
+    std::vector<bool> sealing_;             // the peers this datagram is sealed for
     std::unique_ptr<std::atomic<uint64_t>[]> peer_errors_;
     std::vector<ErrorEpisode> episodes_;
     std::unique_ptr<Sealer> sealer_;

@@ -1,5 +1,9 @@
-// MediaSender: encode once, send N-1 times.
+// MediaSender: encode each layer once, send each peer its layer.
 #include "daemon/send/media_sender.hpp"
+
+#include <algorithm>
+
+#include "daemon/view/tile_layer.hpp"
 
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_check.hpp"
@@ -18,9 +22,18 @@ std::vector<FanoutPeer> others(const Room& room, int self) {
     const auto from = static_cast<std::size_t>(self);
     for (std::size_t i = 0; i < room.peers.size(); ++i)
         if (i != from)
-            out.push_back(
-                {room.peers[i].name, room.destination(i, from), room.peers[i].receives()});
+            out.push_back({room.peers[i].name, room.destination(i, from), room.peers[i].receives(),
+                           room.peers[i].role == PeerRole::participant});
     return out;
+}
+
+// The layer a headless participant asks for (a 1280x720 grid of everyone who sends): what a
+// participant is sent before its first report says otherwise.
+int headless_layer(const Room& room, const std::vector<LayerSpec>& layers) {
+    int tiles = 0;
+    for (const auto& p : room.peers) tiles += p.sends();
+    return layer_for_grid(layers, tiles, kHeadlessGridWidth, kHeadlessGridHeight, room.video.width,
+                          room.video.height);
 }
 
 SendQueueGate::Settings gate_settings(const Room& room, int self) {
@@ -46,14 +59,38 @@ MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int 
         has_video = has_video || in->has_video();
         has_audio = has_audio || in->has_audio();
     }
-    if (has_video) video_.emplace(room.video);
     if (has_audio) audio_.emplace(room.audio);
-    if (has_video || has_audio) {
-        muxer_ = std::make_unique<TsMuxer>(room.peers[static_cast<std::size_t>(self)].name,
-                                           video_ ? video_->context() : nullptr,
-                                           audio_ ? audio_->context() : nullptr,
-                                           [this](std::span<const uint8_t> d) { fanout_.send(d); });
+    const AVCodecContext* audio = audio_ ? audio_->context() : nullptr;
+    layer_specs_ = video_layers(room.video);
+    default_layer_ = headless_layer(room, layer_specs_);
+    wanted_ = std::vector<std::atomic<int>>(fanout_.size());
+    if (has_video) {
+        for (std::size_t k = 0; k < layer_specs_.size(); ++k) {
+            const int layer = static_cast<int>(k);
+            layers_.push_back(std::make_unique<LayerStream>(
+                layer_specs_[k], room.video, k + 1 == layer_specs_.size(), name_, audio,
+                [this, layer](std::span<const uint8_t> d) { fanout_.send(d, false, false, layer); }));
+        }
+    } else if (audio) {
+        audio_only_ = std::make_unique<TsMuxer>(name_, nullptr, audio,
+                                                [this](std::span<const uint8_t> d) { fanout_.send(d); });
     }
+    // Stock viewers get the layer their entry names (the largest by default) from the start;
+    // participants a first guess until their reports come.
+    const int top = static_cast<int>(layer_specs_.size()) - 1;
+    for (std::size_t i = 0; i < fanout_.size(); ++i) {
+        const int r = room.index_of(fanout_.peer(i).name);
+        const PeerEntry& e = room.peers[static_cast<std::size_t>(r)];
+        const int layer = e.role == PeerRole::viewer ? (e.layer >= 0 ? e.layer : top) : -1;
+        wanted_[i].store(layer >= 0 ? layer : default_layer_, std::memory_order_relaxed);
+        if (layer >= 0 && has_video) fanout_.set_layer(i, layer);
+    }
+}
+
+uint64_t MediaSender::encode_errors() const {
+    uint64_t n = audio_ ? audio_->failures() : 0;
+    for (const auto& l : layers_) n += l->encoder().failures();
+    return n;
 }
 
 MediaSender::~MediaSender() {
@@ -85,6 +122,72 @@ void MediaSender::send_presence(bool leaving) {
     fanout_.send(packet, /*presence=*/true);
 }
 
+void MediaSender::on_receiver_report(std::size_t peer, const ReceiverReportEntry& entry,
+                                     int64_t now_us) {
+    (void)now_us;
+    if (peer >= wanted_.size() || layer_specs_.empty()) return;
+    const int top = static_cast<int>(layer_specs_.size()) - 1;
+    wanted_[peer].store(std::min<int>(entry.want_layer, top), std::memory_order_relaxed);
+}
+
+void MediaSender::set_receiver_report(std::vector<ReceiverReportEntry> entries) {
+    std::lock_guard lock(report_mutex_);
+    receiver_report_ = std::move(entries);
+}
+
+void MediaSender::send_receiver_report() {
+    std::vector<ReceiverReportEntry> entries;
+    {
+        std::lock_guard lock(report_mutex_);
+        if (!receiver_report_) return;
+        entries = *receiver_report_;
+    }
+    const auto packet = encode_receiver_report(entries, presence_cc_++);
+    fanout_.send(packet, /*presence=*/true, /*members_only=*/false, /*layer=*/-1,
+                 /*participants_only=*/true);
+}
+
+void MediaSender::send_video(const AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh) {
+    const std::size_t n = layers_.size();
+    // Which layers peers are to be moved to, and which are sent at all.
+    std::vector<bool> target(n, false), used(n, false);
+    for (std::size_t p = 0; p < wanted_.size(); ++p) {
+        if (!fanout_.peer(p).receives) continue;
+        const int want = wanted_[p].load(std::memory_order_relaxed);
+        const int now = fanout_.layer(p);
+        if (now >= 0 && static_cast<std::size_t>(now) < n) used[static_cast<std::size_t>(now)] = true;
+        if (want >= 0 && want != now && static_cast<std::size_t>(want) < n)
+            target[static_cast<std::size_t>(want)] = true;
+    }
+    // Layers that peers move to go first: their IDR is the switch, and a peer that moves gets
+    // no picture of this instant from its old layer.
+    std::vector<std::size_t> order;
+    for (std::size_t k = 0; k < n; ++k)
+        if (target[k]) order.push_back(k);
+    for (std::size_t k = 0; k < n; ++k)
+        if (!target[k] && used[k]) order.push_back(k);
+    for (std::size_t k = 0; k < n; ++k)
+        if (!target[k] && !used[k]) layers_[k]->set_idle();
+    for (std::size_t k : order) {
+        LayerStream& layer = *layers_[k];
+        if (!target[k] && !layer.due(rel_us)) continue;
+        // Only peers no longer on it (all moved away this instant): leave it idle.
+        bool anyone = target[k];
+        for (std::size_t p = 0; p < wanted_.size() && !anyone; ++p)
+            anyone = fanout_.layer(p) == static_cast<int>(k);
+        if (!anyone) {
+            layer.set_idle();
+            continue;
+        }
+        layer.encode(frame, rel_us, wall_us, refresh || target[k], [&](const AVPacket* pkt) {
+            if (!target[k] || !(pkt->flags & AV_PKT_FLAG_KEY)) return;
+            for (std::size_t p = 0; p < wanted_.size(); ++p)
+                if (wanted_[p].load(std::memory_order_relaxed) == static_cast<int>(k))
+                    fanout_.set_layer(p, static_cast<int>(k));
+        });
+    }
+}
+
 void MediaSender::set_endpoint_report(std::vector<ReportedEndpoint> entries) {
     std::lock_guard lock(report_mutex_);
     report_ = std::move(entries);
@@ -112,6 +215,8 @@ void MediaSender::run() {
     int64_t last_presence_us = -kPresencePeriodUs;
     constexpr int64_t kReportPeriodUs = 1'000'000;
     int64_t last_report_us = -kReportPeriodUs;
+    constexpr int64_t kFeedbackPeriodUs = 250'000;
+    int64_t last_feedback_us = -kFeedbackPeriodUs;
     bool sent_audio_muted = false, sent_video_muted = false;
     CapturedFrame c;
     for (;;) {
@@ -128,12 +233,16 @@ void MediaSender::run() {
             send_endpoint_report();
             last_report_us = now;
         }
+        if (now - last_feedback_us >= kFeedbackPeriodUs) {
+            send_receiver_report();
+            last_feedback_us = now;
+        }
         fanout_.gate().poll();  // an episode of a saturated upload ends when it goes quiet
         auto r = queue_.pop(c, std::chrono::milliseconds(100));
         if (r == CaptureQueue::Pop::closed) break;
         if (r == CaptureQueue::Pop::timeout) continue;
         const int64_t rel_us = c.mono_us - origin_us_;
-        if (c.type == AVMEDIA_TYPE_VIDEO && video_) {
+        if (c.type == AVMEDIA_TYPE_VIDEO && !layers_.empty()) {
             if (video_muted_) {
                 if (!video_was_muted) self_view_.clear();
                 video_was_muted = true;
@@ -148,20 +257,25 @@ void MediaSender::run() {
             const bool refresh = video_was_muted || refresh_requested_.exchange(false) ||
                                  fanout_.gate().take_refresh();
             video_was_muted = false;
-            video_->encode(c.frame.get(), rel_us, c.wall_us, refresh, [this](AVPacket* p) {
-                muxer_->write_video(p);
-                video_frames_.fetch_add(1, std::memory_order_relaxed);
-            });
+            send_video(c.frame.get(), rel_us, c.wall_us, refresh);
+            video_frames_.fetch_add(1, std::memory_order_relaxed);
             fanout_.gate().end_frame();
         } else if (c.type == AVMEDIA_TYPE_AUDIO && audio_) {
             if (audio_muted_) continue;
             audio_->encode(c.frame.get(), rel_us, [this](AVPacket* p) {
-                muxer_->write_audio(p);
+                if (audio_only_) audio_only_->write_audio(p);
+                for (std::size_t k = 0; k < layers_.size(); ++k) {
+                    bool sent = false;  // a layer nobody is sent now muxes nothing
+                    for (std::size_t q = 0; q < fanout_.size() && !sent; ++q)
+                        sent = fanout_.layer(q) == static_cast<int>(k);
+                    if (sent) layers_[k]->write_audio(p);
+                }
                 audio_frames_.fetch_add(1, std::memory_order_relaxed);
             });
         }
     }
-    muxer_.reset();  // the stream's last bytes, then the goodbye
+    layers_.clear();  // the streams' last bytes, then the goodbye
+    audio_only_.reset();
     // Leaving: told three times, in case one is lost.
     for (int i = 0; i < 3; ++i) send_presence(true);
     spdlog::debug("send thread done");

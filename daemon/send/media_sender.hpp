@@ -1,5 +1,8 @@
-// MediaSender: the send path. Capture threads feed one encode thread, which encodes once,
-// muxes one TS stream and sends each datagram to every peer (docs/architecture.md, "Send path").
+// MediaSender: the send path. Capture threads feed one encode thread, which encodes each video
+// layer once (LayerStream: the sizes of config/video_layers.hpp that some peer is sent), muxes
+// one TS stream per layer and sends each peer the datagrams of its layer (docs/architecture.md,
+// "Send path"). Which layer a peer gets: what its receiver reports ask for (the size it draws
+// our tile at), switched at an IDR of the new layer.
 // Construct on main; start() and stop() from the event loop thread (the session starts the
 // call there and shuts it down there); mute flags and counters from any thread.
 #pragma once
@@ -15,10 +18,11 @@
 #include "daemon/send/capture_sources.hpp"
 #include "daemon/send/encoders.hpp"
 #include "daemon/send/fanout_sender.hpp"
-#include "daemon/send/ts_muxer.hpp"
+#include "daemon/send/layer_stream.hpp"
 #include "daemon/util/latest_frame.hpp"
 #include "daemon/util/thread_check.hpp"
 #include "protocol/endpoint_report.hpp"
+#include "protocol/receiver_report.hpp"
 
 namespace meshcall {
 
@@ -56,6 +60,19 @@ class MediaSender {
     void set_endpoint_report(std::vector<ReportedEndpoint> entries);
     bool video_muted() const { return video_muted_; }
 
+    // Any thread (the loop): `peer`'s receiver report about our stream (protocol/receiver_report).
+    void on_receiver_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us);
+    // Any thread (the loop): our own receiver report, sent to the members four times a second
+    // from now on (members only: never to a stock guest).
+    void set_receiver_report(std::vector<ReceiverReportEntry> entries);
+    // The room's video layers (smallest first), and the one `peer` is sent now (-1: none yet).
+    const std::vector<LayerSpec>& layers() const { return layer_specs_; }
+    int peer_layer(std::size_t peer) const { return fanout_.layer(peer); }
+    // The layer the peer's reports ask for (-1: none heard).
+    int peer_wanted_layer(std::size_t peer) const {
+        return peer < wanted_.size() ? wanted_[peer].load(std::memory_order_relaxed) : -1;
+    }
+
     const SendCounters& counters() const { return fanout_.counters(); }
     // Any thread: the upload's state (SendQueueGate) and each peer's send errors.
     const SendQueueGate& gate() const { return fanout_.gate(); }
@@ -63,9 +80,7 @@ class MediaSender {
     uint64_t video_frames_sent() const { return video_frames_.load(std::memory_order_relaxed); }
     uint64_t audio_frames_sent() const { return audio_frames_.load(std::memory_order_relaxed); }
     // Frames the encoders refused (the encoders exist from construction on).
-    uint64_t encode_errors() const {
-        return (video_ ? video_->failures() : 0) + (audio_ ? audio_->failures() : 0);
-    }
+    uint64_t encode_errors() const;
     const OpenedCapture& capture() const { return capture_; }
 
   private:
@@ -74,13 +89,22 @@ class MediaSender {
     void send_presence(bool leaving);
     // Send thread: the endpoint report, if there is one.
     void send_endpoint_report();
+    // Send thread: our receiver report, if there is one.
+    void send_receiver_report();
+    // Send thread: one captured picture, encoded for every layer some peer is (to be) sent.
+    void send_video(const AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh);
 
     OpenedCapture capture_;
     CaptureQueue queue_{64};
     FanoutSender fanout_;
-    std::optional<VideoEncoder> video_;
+    std::vector<LayerSpec> layer_specs_;
+    std::vector<std::unique_ptr<LayerStream>> layers_;  // one per spec when there is video
+    std::unique_ptr<TsMuxer> audio_only_;               // when there is sound and no video
     std::optional<AudioEncoder> audio_;
-    std::unique_ptr<TsMuxer> muxer_;
+    // Per peer (FanoutSender's order): the layer its reports ask for (-1: none yet); the send
+    // thread moves the peer there at the new layer's next IDR.
+    std::vector<std::atomic<int>> wanted_;
+    int default_layer_ = 0;  // what a participant gets before its first report
     LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
     std::atomic<bool> audio_muted_{false}, video_muted_{false}, refresh_requested_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
@@ -91,6 +115,7 @@ class MediaSender {
     uint8_t presence_cc_ = 0;
     std::mutex report_mutex_;
     std::optional<std::vector<ReportedEndpoint>> report_;  // report_mutex_
+    std::optional<std::vector<ReceiverReportEntry>> receiver_report_;  // report_mutex_
     bool encrypted_ = false;
     std::thread thread_;
     ThreadCheck lifecycle_;  // the thread that called start(): stop() comes from it too

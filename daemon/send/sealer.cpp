@@ -35,7 +35,8 @@ Sealer::Sealer(const Room& room, std::size_t self, const std::optional<Key32>& m
     }
 }
 
-void Sealer::seal(std::span<const uint8_t> plaintext, int64_t now_us) {
+void Sealer::seal(std::span<const uint8_t> plaintext, int64_t now_us,
+                  const std::vector<bool>& only) {
     plaintext_ = plaintext;
     if (mode_ == Security::none) return;
     if (first_seal_us_ < 0) first_seal_us_ = now_us;
@@ -51,8 +52,9 @@ void Sealer::seal(std::span<const uint8_t> plaintext, int64_t now_us) {
         seal_datagram(room_key_, {self_, epoch_, room_counter_++, name_epoch}, plaintext, shared_);
         return;
     }
-    for (auto& s : slots_) {
-        if (s.plain) continue;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        Slot& s = slots_[i];
+        if (s.plain || (!only.empty() && !only[i])) continue;
         s.sealed.resize(plaintext.size() + overhead);
         seal_datagram(s.key, {self_, epoch_, s.counter++, name_epoch}, plaintext, s.sealed);
     }

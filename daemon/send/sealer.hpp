@@ -28,9 +28,11 @@ class Sealer {
     static constexpr int64_t kNameEpochForUs = 3'000'000;   // from the first seal
     static constexpr int64_t kNameEpochEveryUs = 250'000;   // after that
 
-    // Seals `plaintext` for every slot that needs it (once in a "room" room). `now_us`: a
-    // monotonic clock.
-    void seal(std::span<const uint8_t> plaintext, int64_t now_us);
+    // Seals `plaintext` for every slot that needs it (once in a "room" room), or in a "keys"
+    // room for the slots marked in `only` (each slot's counter then counts what it is sent).
+    // `now_us`: a monotonic clock.
+    void seal(std::span<const uint8_t> plaintext, int64_t now_us,
+              const std::vector<bool>& only = {});
     // What to send slot `slot` for the last seal(): valid until the next, and a plain slot's
     // bytes are the caller's plaintext itself (valid while it lives).
     std::span<const uint8_t> bytes_for(std::size_t slot) const;

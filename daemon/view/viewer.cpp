@@ -129,6 +129,9 @@ void Viewer::run(const std::atomic<bool>& ended, SnapshotService& snapshots) {
         }
         int w = 0, h = 0;
         SDL_GetRendererOutputSize(renderer_.get(), &w, &h);
+        if ((w != drawn_w_ || h != drawn_h_) && actions_.resized) actions_.resized(w, h);
+        drawn_w_ = w;
+        drawn_h_ = h;
         painter_->draw(state, w, h);
         SDL_RenderPresent(renderer_.get());
         drawn_generation = generation;

@@ -20,6 +20,8 @@ class Viewer {
         std::function<void()> toggle_audio;
         std::function<void()> toggle_video;
         std::function<void()> leave;
+        // The size the grid is drawn at (pixels), when it changes; may be empty.
+        std::function<void(int, int)> resized;
     };
 
     // Opens the window. Throws std::runtime_error when there is no display.
@@ -39,6 +41,7 @@ class Viewer {
     std::unique_ptr<GridRenderer> painter_;
     std::string title_;
     bool fullscreen_ = false, leaving_ = false;
+    int drawn_w_ = 0, drawn_h_ = 0;
 };
 
 }  // namespace meshcall
