@@ -251,15 +251,19 @@ void CallSession::send_receiver_report() {
     for (const auto& p : config_.room.peers) tiles += p.sends();
     const int want = layer_for_grid(sender_->layers(), tiles, view_w, view_h,
                                     config_.room.video.width, config_.room.video.height);
+    const int64_t now = av_gettime_relative();
     std::vector<ReceiverReportEntry> entries;
     for (std::size_t k = 0; k < peers_.size(); ++k) {
-        const PeerLink& p = *peers_[k];
+        PeerLink& p = *peers_[k];
+        const ArrivalReport a = p.take_arrival(now);
         if (p.role() != PeerRole::participant) continue;
+        if (want >= 0) p.set_wanted_layer(sender_->layers()[static_cast<std::size_t>(want)]);
         ReceiverReportEntry e;
         e.peer = static_cast<uint8_t>(room_index(k));
         e.want_layer = static_cast<uint8_t>(std::max(0, want));
-        e.rx_kbps = static_cast<uint16_t>(std::min(65535.0, p.rx_kbps()));
-        e.loss = static_cast<uint8_t>(std::min(255.0, p.loss_pct() * 2.55));
+        e.rx_kbps = static_cast<uint16_t>(std::clamp(a.rx_kbps, 0.0, 65535.0));
+        e.loss = static_cast<uint8_t>(std::clamp(a.loss_fraction * 255.0 + 0.5, 0.0, 255.0));
+        e.delay = static_cast<uint8_t>(a.delay);
         entries.push_back(e);
     }
     sender_->set_receiver_report(std::move(entries));

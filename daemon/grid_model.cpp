@@ -54,6 +54,7 @@ TileState GridModel::peer_tile(const PeerLink& p, bool speaking, int64_t now_us)
     t.audio_muted = p.audio_muted();
     t.loss_pct = p.loss_pct();
     t.lossy = p.loss_pct() > 2.0;
+    t.held_down = p.held_down();
     t.speaking = speaking;
     const std::string state = p.state(now_us);
     if (state == "left")

@@ -65,6 +65,10 @@ void add_layers(nlohmann::json& j, const PeerLink& p, const MediaSender& sender,
                         : nlohmann::json(nullptr);
     const int wanted = sender.peer_wanted_layer(k);
     j["tx_layer_wanted"] = wanted >= 0 ? nlohmann::json(wanted) : nlohmann::json(nullptr);
+    const double target = sender.peer_target_kbps(k);
+    j["tx_estimate_kbps"] = target > 0 ? nlohmann::json(rounded(target, 1)) : nlohmann::json(nullptr);
+    j["tx_held_down"] = sender.peer_held_down(k);
+    j["rx_held_down"] = p.held_down();
     const PeerMediaStats& s = p.receiver().stats();
     const int w = s.width.load(), h = s.height.load();
     if (w <= 0) {
@@ -136,6 +140,9 @@ nlohmann::json self_status(const CallConfig& config, const MediaSender& sender,
             {"audio_muted", sender.audio_muted()},
             {"video_muted", sender.video_muted()},
             {"tx_kbps", rounded(session.tx_kbps, 10)},
+            {"upload_budget_kbps", sender.upload_budget_kbps() > 0
+                                       ? nlohmann::json(rounded(sender.upload_budget_kbps(), 1))
+                                       : nlohmann::json(nullptr)},
             {"layers", [&] {
                  nlohmann::json l = nlohmann::json::array();
                  for (std::size_t i = 0; i < sender.layers().size(); ++i)

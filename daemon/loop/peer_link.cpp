@@ -86,7 +86,7 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
             destination_ = endpoint_.current();
             a.moved = true;
         }
-        a.heard_again = deliver(opened_, now_us);
+        a.heard_again = deliver(opened_, now_us, opener_.last_sequence());
         return a;
     }
     ++datagrams_;
@@ -95,11 +95,13 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
         ++rate_limited_;
         return a;
     }
+    std::optional<uint64_t> seq;
     switch (opener_.open(bytes, now_us, opened_)) {
         case PeerOpener::Result::plain:
             break;
         case PeerOpener::Result::opened:
             bytes = opened_;
+            seq = opener_.last_sequence();
             endpoint_.heard_from(from);  // an introduced endpoint is confirmed
             break;
         case PeerOpener::Result::auth_failed:
@@ -114,7 +116,7 @@ PeerLink::Arrival PeerLink::on_datagram(std::span<const uint8_t> bytes, int64_t 
             ++epoch_unknown_;
             return a;
     }
-    a.heard_again = deliver(bytes, now_us);
+    a.heard_again = deliver(bytes, now_us, seq);
     return a;
 }
 
@@ -135,7 +137,8 @@ bool PeerLink::may_try_new_address(const Address& from, int64_t now_us) {
     return it->bucket.take(1, now_us) && new_address_total_.take(1, now_us);
 }
 
-bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us) {
+bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us,
+                       std::optional<uint64_t> seq) {
     const bool heard_again = last_seen_us_ < 0 || now_us - last_seen_us_ > kRestartAfterUs;
     const bool silent_before = last_seen_us_ >= 0 && heard_again;
     last_seen_us_ = now_us;
@@ -149,8 +152,10 @@ bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us) {
         // it up cleanly instead of stitching two streams together.
         receiver_->queue().replace_all(PeerDatagram{true, {}, now_us});
         cc_.reset();
+        arrival_ = std::make_unique<ArrivalMonitor>();
     }
     cc_.add_datagram(bytes);
+    arrival_->on_datagram(bytes, now_us, seq);
     if (auto m = find_peer_message(bytes)) {
         is_meshcall_ = true;
         audio_muted_ = m->audio_muted;

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "config/room.hpp"
+#include "config/video_layers.hpp"
 #include "daemon/loop/peer_endpoint.hpp"
 #include "daemon/loop/peer_opener.hpp"
 #include "daemon/loop/token_bucket.hpp"
+#include "daemon/receive/arrival_monitor.hpp"
 #include "daemon/receive/peer_receiver.hpp"
 #include "protocol/endpoint_report.hpp"
 #include "protocol/receiver_report.hpp"
@@ -71,6 +73,16 @@ class PeerLink {
     }
     // The endpoint report that arrived with its last datagrams, once (protocol/endpoint_report).
     std::optional<std::vector<ReportedEndpoint>> take_report() { return std::exchange(report_, {}); }
+    // The video layer we ask it for (our receiver report), and whether its pictures come
+    // smaller than that (its upload, or the path, holds us down).
+    void set_wanted_layer(const LayerSpec& spec) { wanted_layer_ = spec; }
+    bool held_down() const {
+        const int w = receiver_->stats().width.load(std::memory_order_relaxed);
+        return w > 0 && wanted_layer_.width > 0 && w < wanted_layer_.width;
+    }
+    const LayerSpec& wanted_layer() const { return wanted_layer_; }
+    // Every ~250 ms: how its stream arrived since the last call (ArrivalMonitor).
+    ArrivalReport take_arrival(int64_t now_us) { return arrival_->take(now_us); }
     // Its receiver report about the streams it gets (protocol/receiver_report), once.
     std::optional<std::vector<ReceiverReportEntry>> take_receiver_report() {
         return std::exchange(receiver_report_, {});
@@ -151,7 +163,8 @@ class PeerLink {
     void warn_auth_failed(std::span<const uint8_t> bytes, int64_t now_us, const Address& from);
     // An authentic (or plain) datagram's TS packets: counted, parsed for presence and reports,
     // queued for the receiver. True when heard again after a silence.
-    bool deliver(std::span<const uint8_t> bytes, int64_t now_us);
+    bool deliver(std::span<const uint8_t> bytes, int64_t now_us,
+                 std::optional<uint64_t> seq = std::nullopt);
     // Whether a datagram from `from` (not its endpoint) may be tried now.
     bool may_try_new_address(const Address& from, int64_t now_us);
 
@@ -160,6 +173,8 @@ class PeerLink {
     Address address_, destination_;
     std::unique_ptr<PeerReceiver> receiver_;
     ContinuityTracker cc_;
+    LayerSpec wanted_layer_;
+    std::unique_ptr<ArrivalMonitor> arrival_ = std::make_unique<ArrivalMonitor>();
     uint64_t datagrams_ = 0, bytes_ = 0, bad_datagrams_ = 0, rate_limited_ = 0;
     uint64_t auth_failed_ = 0, replayed_ = 0, epoch_unknown_ = 0;
     // A flood from this (listed, maybe spoofed) address cannot starve the others or grow

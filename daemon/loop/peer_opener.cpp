@@ -56,6 +56,7 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
         if (!window_.accept(counter)) return Result::replayed;
         last_opened_us_ = now_us;
         last_newest_ = newest;
+        last_counter_ = counter;
         return Result::opened;
     }
     if (h->epoch == 0) return Result::auth_failed;
@@ -82,6 +83,7 @@ PeerOpener::Result PeerOpener::open(std::span<const uint8_t> datagram, int64_t n
     if (!window_.accept(h->counter)) return Result::replayed;
     last_opened_us_ = now_us;
     last_newest_ = newest;
+    last_counter_ = h->counter;
     return Result::opened;
 }
 

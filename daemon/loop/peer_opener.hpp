@@ -39,6 +39,12 @@ class PeerOpener {
     // such a one may move the peer's endpoint (a replay from elsewhere, or a late one, not).
     bool last_was_newest() const { return last_newest_; }
     uint64_t epoch() const { return epoch_; }
+    // The last opened datagram's number, when it counts exactly the datagrams this peer sends
+    // us (a "keys" room: a counter per pair; in a "room" room one counter serves every
+    // receiver and every video layer, so its gaps are not our losses).
+    std::optional<uint64_t> last_sequence() const {
+        return mode_ == Security::keys ? std::optional<uint64_t>(last_counter_) : std::nullopt;
+    }
 
     static constexpr int64_t kEpochIdleUs = 3'000'000;
 
@@ -54,6 +60,7 @@ class PeerOpener {
     uint64_t epoch_ = 0;  // the epoch taken (0: none yet)
     int64_t last_opened_us_ = 0;
     bool last_newest_ = false;
+    uint64_t last_counter_ = 0;
     Key32 key_{};
     ReplayWindow window_;
     std::optional<Key32> replaced_key_;  // the key of the epoch it replaced last

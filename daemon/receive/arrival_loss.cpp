@@ -76,6 +76,12 @@ void ContinuityLoss::reset() {
     pids_.clear();
 }
 
+bool ContinuityLoss::follows(uint16_t pid, uint8_t continuity) const {
+    for (const Pid& p : pids_)
+        if (p.pid == pid) return ((p.last + 1) & 0x0f) == (continuity & 0x0f);
+    return true;
+}
+
 void ContinuityLoss::on_packet(uint16_t pid, uint8_t continuity, bool discontinuity,
                                int64_t arrival_us) {
     expire(arrival_us);

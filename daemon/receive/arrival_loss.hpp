@@ -67,6 +67,9 @@ class ContinuityLoss {
     LossCount take(int64_t now_us);
     // Forgets every PID's counter and the open gaps (the sender restarted: its counters jumped).
     void reset();
+    // Whether `continuity` on `pid` follows the last counter seen there (true for a PID not
+    // seen yet).
+    bool follows(uint16_t pid, uint8_t continuity) const;
 
   private:
     struct Pid {

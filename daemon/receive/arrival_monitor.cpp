@@ -80,6 +80,11 @@ void ArrivalMonitor::on_packet(std::span<const uint8_t, 188> p, int64_t arrival_
     }
     const MediaPid* media = media_pid(h.pid);
     if (!media) return;
+    // A keyframe whose counter does not follow: a splice, not a loss (the sender moved us to
+    // another layer's stream, which it does only at a keyframe): every PID starts again.
+    if (count_loss && media->video && h.payload_start && h.random_access &&
+        !continuity_loss_.follows(h.pid, h.continuity))
+        continuity_loss_.reset();
     if (count_loss) continuity_loss_.on_packet(h.pid, h.continuity, h.discontinuity, arrival_us);
     if (!media->video) return;
     if (stamp) on_frame_start(*stamp, arrival_us);

@@ -15,7 +15,8 @@
 // Loss: from the sealed wire's datagram counter when there is one (exact, in datagrams), else
 // from the TS continuity counters of the media PIDs (those that carried a video or audio PES), in
 // TS packets; both give a gap 100 ms to be filled by late datagrams before it counts (see
-// arrival_loss.hpp for the limits of the 4-bit counters).
+// arrival_loss.hpp for the limits of the 4-bit counters). A keyframe whose counter does not
+// follow is a splice (the sender moved us to another video layer's stream), not a loss.
 //
 // Threads: the event-loop thread only (checked in debug builds).
 #pragma once

@@ -64,6 +64,8 @@ MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int 
     layer_specs_ = video_layers(room.video);
     default_layer_ = headless_layer(room, layer_specs_);
     wanted_ = std::vector<std::atomic<int>>(fanout_.size());
+    control_ = std::make_unique<LayerControl>(layer_specs_, room.audio.bitrate_kbps,
+                                              fanout_.size(), default_layer_);
     if (has_video) {
         for (std::size_t k = 0; k < layer_specs_.size(); ++k) {
             const int layer = static_cast<int>(k);
@@ -82,6 +84,7 @@ MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int 
         const int r = room.index_of(fanout_.peer(i).name);
         const PeerEntry& e = room.peers[static_cast<std::size_t>(r)];
         const int layer = e.role == PeerRole::viewer ? (e.layer >= 0 ? e.layer : top) : -1;
+        participant_.push_back(e.role == PeerRole::participant);
         wanted_[i].store(layer >= 0 ? layer : default_layer_, std::memory_order_relaxed);
         if (layer >= 0 && has_video) fanout_.set_layer(i, layer);
     }
@@ -125,9 +128,30 @@ void MediaSender::send_presence(bool leaving) {
 void MediaSender::on_receiver_report(std::size_t peer, const ReceiverReportEntry& entry,
                                      int64_t now_us) {
     (void)now_us;
-    if (peer >= wanted_.size() || layer_specs_.empty()) return;
-    const int top = static_cast<int>(layer_specs_.size()) - 1;
-    wanted_[peer].store(std::min<int>(entry.want_layer, top), std::memory_order_relaxed);
+    if (peer >= participant_.size() || !participant_[peer]) return;
+    control_->on_report(peer, entry, now_us);
+}
+
+void MediaSender::choose_layers(int64_t now_us) {
+    const double dt = last_choice_us_ < 0 ? 0 : double(now_us - last_choice_us_) / 1e6;
+    last_choice_us_ = now_us;
+    // The upload budget: what the uplink drains while our queue builds; once it stops
+    // building, raised 8 % a second until nothing holds it (then none).
+    const SendQueueGate& gate = fanout_.gate();
+    if (gate.saturated() && gate.drain_kbps() > 0) {
+        budget_kbps_ = 0.9 * gate.drain_kbps();
+    } else if (budget_kbps_ > 0) {
+        budget_kbps_ *= 1.0 + 0.08 * dt;
+        const double all = double(fanout_.size()) * (layer_specs_.back().kbps + 100.0);
+        if (budget_kbps_ > all) budget_kbps_ = 0;
+    }
+    budget_out_.store(budget_kbps_, std::memory_order_relaxed);
+    std::vector<bool> active(fanout_.size());
+    for (std::size_t p = 0; p < active.size(); ++p)
+        active[p] = participant_[p] && fanout_.peer(p).receives && !fanout_.backed_off(p);
+    const std::vector<int> chosen = control_->update(now_us, active, budget_kbps_);
+    for (std::size_t p = 0; p < chosen.size(); ++p)
+        if (chosen[p] >= 0) wanted_[p].store(chosen[p], std::memory_order_relaxed);
 }
 
 void MediaSender::set_receiver_report(std::vector<ReceiverReportEntry> entries) {
@@ -235,6 +259,7 @@ void MediaSender::run() {
         }
         if (now - last_feedback_us >= kFeedbackPeriodUs) {
             send_receiver_report();
+            if (!layers_.empty()) choose_layers(now);
             last_feedback_us = now;
         }
         fanout_.gate().poll();  // an episode of a saturated upload ends when it goes quiet

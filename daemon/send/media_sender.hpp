@@ -18,6 +18,7 @@
 #include "daemon/send/capture_sources.hpp"
 #include "daemon/send/encoders.hpp"
 #include "daemon/send/fanout_sender.hpp"
+#include "daemon/send/layer_control.hpp"
 #include "daemon/send/layer_stream.hpp"
 #include "daemon/util/latest_frame.hpp"
 #include "daemon/util/thread_check.hpp"
@@ -68,10 +69,15 @@ class MediaSender {
     // The room's video layers (smallest first), and the one `peer` is sent now (-1: none yet).
     const std::vector<LayerSpec>& layers() const { return layer_specs_; }
     int peer_layer(std::size_t peer) const { return fanout_.layer(peer); }
-    // The layer the peer's reports ask for (-1: none heard).
+    // The layer the peer is to be sent (what LayerControl chose; -1: none).
     int peer_wanted_layer(std::size_t peer) const {
         return peer < wanted_.size() ? wanted_[peer].load(std::memory_order_relaxed) : -1;
     }
+    // Any thread: the congestion controller's target for `peer` (kbit/s; 0: no report yet),
+    // whether it is held below the layer it asks for, and the upload budget (0: none).
+    double peer_target_kbps(std::size_t peer) const { return control_->target_kbps(peer); }
+    bool peer_held_down(std::size_t peer) const { return control_->held_down(peer); }
+    double upload_budget_kbps() const { return budget_out_.load(std::memory_order_relaxed); }
 
     const SendCounters& counters() const { return fanout_.counters(); }
     // Any thread: the upload's state (SendQueueGate) and each peer's send errors.
@@ -91,6 +97,8 @@ class MediaSender {
     void send_endpoint_report();
     // Send thread: our receiver report, if there is one.
     void send_receiver_report();
+    // Send thread, every 250 ms: the upload budget, then each participant's layer.
+    void choose_layers(int64_t now_us);
     // Send thread: one captured picture, encoded for every layer some peer is (to be) sent.
     void send_video(const AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh);
 
@@ -105,6 +113,11 @@ class MediaSender {
     // thread moves the peer there at the new layer's next IDR.
     std::vector<std::atomic<int>> wanted_;
     int default_layer_ = 0;  // what a participant gets before its first report
+    std::vector<bool> participant_;  // per peer: a meshcall participant (its layer is chosen)
+    std::unique_ptr<LayerControl> control_;
+    double budget_kbps_ = 0;  // send thread: the upload budget (0: none)
+    int64_t last_choice_us_ = -1;
+    std::atomic<double> budget_out_{0};
     LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
     std::atomic<bool> audio_muted_{false}, video_muted_{false}, refresh_requested_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent

@@ -37,7 +37,10 @@ int64_t SendQueueGate::sample(int64_t now, int& q) {
         // episode the link is the same one: the rate measured stays (the queue of a capped
         // link empties now and then, and the nominal rate would let it overshoot).
         window_open_ = false;
-        if (!saturated_.load(std::memory_order_relaxed)) drain_rate_ = 0;
+        if (!saturated_.load(std::memory_order_relaxed)) {
+            drain_rate_ = 0;
+            drain_kbps_.store(0, std::memory_order_relaxed);
+        }
         queue_ms_.store(0, std::memory_order_relaxed);
         return 0;
     }
@@ -57,6 +60,7 @@ int64_t SendQueueGate::sample(int64_t now, int& q) {
         window_q0_ = q;
         window_enqueued0_ = enqueued_;
     }
+    drain_kbps_.store(drain_rate_ * 8 / 1000 * 1316.0 / 2304.0, std::memory_order_relaxed);
     const double rate = drain_rate_ > 0 ? drain_rate_ : settings_.nominal_bytes_per_s;
     const auto delay = static_cast<int64_t>(double(q) * 1e6 / std::max(rate, 1.0));
     queue_ms_.store(delay / 1000, std::memory_order_relaxed);

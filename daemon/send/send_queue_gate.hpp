@@ -74,6 +74,10 @@ class SendQueueGate {
     uint64_t episodes() const { return episodes_.load(std::memory_order_relaxed); }
     // The queue's delay at the last reading, in milliseconds.
     int64_t queue_ms() const { return queue_ms_.load(std::memory_order_relaxed); }
+    // What the upload drains while the queue stays non-empty, in kbit/s of UDP payload (a
+    // full datagram's truesize is ~1.75 times its payload); 0 when not measured (the queue
+    // empties: the upload takes what we send).
+    double drain_kbps() const { return drain_kbps_.load(std::memory_order_relaxed); }
 
   private:
     // Reads the queue (into `q`), updates the drain estimate; returns the queue's delay in µs.
@@ -108,6 +112,7 @@ class SendQueueGate {
     std::atomic<bool> saturated_{false};
     std::atomic<uint64_t> frames_dropped_{0}, datagrams_dropped_{0}, episodes_{0};
     std::atomic<int64_t> queue_ms_{0};
+    std::atomic<double> drain_kbps_{0};
 };
 
 }  // namespace meshcall

@@ -147,6 +147,7 @@ void GridRenderer::draw(const GridState& state, int width, int height) {
             mark_x -= 14;
         };
         if (ts.audio_muted) mark("mic off", kRed);
+        if (ts.held_down && ts.show == TileState::Show::video) mark("low quality", kOrange);
         if (ts.lossy)
             mark("loss " + std::to_string(static_cast<int>(ts.loss_pct + 0.5)) + "%", kOrange);
         if (ts.speaking) {

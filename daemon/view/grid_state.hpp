@@ -18,6 +18,7 @@ struct TileState {
     bool audio_muted = false;  // a muted-microphone mark
     bool lossy = false;        // a loss mark (over 2 %)
     double loss_pct = 0;
+    bool held_down = false;  // its pictures come smaller than we ask for (congestion): a mark
     bool speaking = false;               // the loudest current speaker: a highlighted border
     const LatestFrame* frame = nullptr;  // owned by the session, outlives every reader
 };

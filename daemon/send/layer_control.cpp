@@ -1,0 +1,91 @@
+// LayerControl: reports -> rate controllers -> layers.
+#include "daemon/send/layer_control.hpp"
+
+#include <algorithm>
+
+#include "daemon/send/layer_allocator.hpp"
+
+namespace meshcall {
+
+namespace {
+// Sound's cost on the wire per copy, beside the Opus bitrate (TS, IP and UDP headers).
+constexpr double kAudioWireOverhead = 1.4;
+}  // namespace
+
+LayerControl::LayerControl(std::vector<LayerSpec> layers, int audio_kbps, std::size_t receivers,
+                           int start_layer)
+    : layers_(std::move(layers)),
+      audio_kbps_(audio_kbps * kAudioWireOverhead),
+      start_layer_(start_layer),
+      receivers_(receivers),
+      pending_(receivers),
+      status_(receivers) {}
+
+void LayerControl::on_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us) {
+    if (peer >= pending_.size()) return;
+    std::lock_guard lock(pending_mutex_);
+    pending_[peer] = Pending{entry, now_us};
+}
+
+std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& active,
+                                      double budget_kbps) {
+    const int top = static_cast<int>(layers_.size()) - 1;
+    std::vector<Pending> reports(receivers_.size());
+    {
+        std::lock_guard lock(pending_mutex_);
+        reports.swap(pending_);
+        pending_.resize(receivers_.size());
+    }
+    std::vector<LayerCost> costs;
+    for (const auto& l : layers_) costs.push_back({double(l.kbps)});
+    std::vector<ReceiverDemand> demands(receivers_.size());
+    for (std::size_t p = 0; p < receivers_.size(); ++p) {
+        Receiver& r = receivers_[p];
+        if (reports[p].entry) {
+            const ReceiverReportEntry& e = *reports[p].entry;
+            r.wanted = std::min<int>(e.want_layer, top);
+            if (!r.rate) {
+                const int start = std::min(r.wanted, std::max(start_layer_, 0));
+                r.rate = std::make_unique<RateController>(cost(start), cost(0), cost(top) * 1.25);
+            }
+            const RateController::State before = r.rate->state();
+            r.rate->on_feedback({reports[p].at_us, double(e.rx_kbps), e.loss / 255.0,
+                                 static_cast<DelaySignal>(e.delay)});
+            // A probe its path could not carry: try again later, less often.
+            if (r.probing && r.rate->state() == RateController::State::decrease &&
+                before != RateController::State::decrease) {
+                r.probing = false;
+                r.probe_interval_us = std::min(kProbeMaxUs, r.probe_interval_us * 2);
+                r.next_probe_us = now_us + r.probe_interval_us;
+            }
+        }
+        ReceiverDemand& d = demands[p];
+        d.active = active[p];
+        d.wanted = r.wanted >= 0 ? r.wanted : start_layer_;
+        d.target_kbps = r.rate ? r.rate->target_kbps() : cost(d.wanted);
+        if (r.probing && now_us >= r.probe_until_us) {
+            r.probing = false;  // it held: the next one may come soon
+            r.probe_interval_us = kProbeFirstUs;
+            r.next_probe_us = now_us + r.probe_interval_us;
+        }
+        if (!r.probing && r.rate && r.rate->application_limited() && now_us >= r.next_probe_us) {
+            int affordable = 0;
+            while (affordable < top && cost(affordable + 1) <= d.target_kbps) ++affordable;
+            if (affordable < d.wanted) {
+                r.probing = true;
+                r.probe_until_us = now_us + kProbeForUs;
+            }
+        }
+        d.probe = r.probing;
+    }
+    std::vector<int> chosen = allocate_layers(costs, demands, audio_kbps_, budget_kbps);
+    for (std::size_t p = 0; p < receivers_.size(); ++p) {
+        status_[p].target.store(receivers_[p].rate ? receivers_[p].rate->target_kbps() : 0,
+                                std::memory_order_relaxed);
+        status_[p].held_down.store(chosen[p] >= 0 && chosen[p] < demands[p].wanted,
+                                   std::memory_order_relaxed);
+    }
+    return chosen;
+}
+
+}  // namespace meshcall
