@@ -204,7 +204,7 @@ TEST_CASE("arrival monitor: a draining queue is underuse, then a steady one norm
     CHECK(r.reports.back().delay == DelaySignal::normal);
 }
 
-TEST_CASE("arrival monitor: the 33-bit PTS wraps without a restart; the trend carries on") {
+TEST_CASE("arrival monitor: the 33-bit PTS wraps without a restart - the trend carries on") {
     Receiver r;
     const int64_t pts0 = kWrap - 100 * 3'000;  // wraps after 100 frames
     for (int64_t i = 0; i < 200; ++i) r.frame(i, 20'000, pts0);
@@ -224,7 +224,7 @@ TEST_CASE("arrival monitor: the 33-bit PTS wraps without a restart; the trend ca
 }
 
 TEST_CASE(
-    "arrival monitor: a sender restart (PTS jump, counters from 0) resets; no false signal or "
+    "arrival monitor: a sender restart (PTS jump, counters from 0) resets - no false signal or "
     "loss") {
     Receiver r;
     for (int64_t i = 0; i < 150; ++i) r.frame(i, 20'000);
@@ -306,7 +306,7 @@ TEST_CASE("arrival monitor: sealed wire: datagrams that never come are lost, in 
     CHECK(lost == doctest::Approx(double(dropped)).epsilon(0.01));
 }
 
-TEST_CASE("arrival monitor: plain wire: loss from continuity gaps; reordering is no loss") {
+TEST_CASE("arrival monitor: plain wire: loss from continuity gaps - reordering is no loss") {
     SUBCASE("a lost datagram counts its 7 packets") {
         Receiver r;
         uint64_t dropped = 0;

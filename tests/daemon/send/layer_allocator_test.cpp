@@ -36,7 +36,7 @@ TEST_CASE("layer allocator: never above what is wanted nor above what the target
     CHECK(allocate_layers(kLayers, r, kAudio, 0) == std::vector<int>{2, 1, 1, 2, 1, 0});
 }
 
-TEST_CASE("layer allocator: L0 is the floor; inactive receivers get nothing") {
+TEST_CASE("layer allocator: L0 is the floor - inactive receivers get nothing") {
     const std::vector<ReceiverDemand> r = {
         demand(2, 30),              // below even L0 + sound: L0
         demand(2, 2000, 5, false),  // backed off
@@ -67,7 +67,7 @@ TEST_CASE("layer allocator: over the budget, the least important step down first
 }
 
 TEST_CASE(
-    "layer allocator: equal importance: the higher index steps down first; inactive ones cost "
+    "layer allocator: equal importance: the higher index steps down first - inactive ones cost "
     "nothing") {
     const std::vector<ReceiverDemand> r = {demand(2, 2000), demand(2, 2000),
                                            demand(2, 2000, 9, false)};

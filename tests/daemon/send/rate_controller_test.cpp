@@ -86,7 +86,7 @@ TEST_CASE("rate controller: a 600 kbit/s bottleneck brings the target under it w
     CHECK(highest < 700);
 }
 
-TEST_CASE("rate controller: 20 percent loss cuts the target; it climbs back within 10 s") {
+TEST_CASE("rate controller: 20 percent loss cuts the target - it climbs back within 10 s") {
     Link link(1045, 10'000);
     for (int i = 0; i < 8; ++i) link.report();
     REQUIRE(link.rc.target_kbps() == 1045);
@@ -107,7 +107,7 @@ TEST_CASE("rate controller: 20 percent loss cuts the target; it climbs back with
 }
 
 TEST_CASE(
-    "rate controller: no feedback keeps the target; a late report grows it by one second's worth") {
+    "rate controller: no feedback keeps the target - a late report grows it by one second's worth") {
     RateController rc(700, 50, 1045);
     CHECK(rc.target_kbps() == 700);  // never a report: the start stays
     rc.on_feedback(feedback(1'000'000, 700, 0, DelaySignal::normal));
@@ -139,7 +139,7 @@ TEST_CASE("rate controller: a sender sending less than its target does not infla
     CHECK_FALSE(rc.application_limited());
 }
 
-TEST_CASE("rate controller: underuse holds; overuse with nothing received goes to the minimum") {
+TEST_CASE("rate controller: underuse holds - overuse with nothing received goes to the minimum") {
     RateController rc(500, 50, 1045);
     rc.on_feedback(feedback(250'000, 500, 0, DelaySignal::normal));
     for (int64_t t = 2; t < 20; ++t)
