@@ -10,6 +10,7 @@ Writes OUT/bench.json and OUT/bench.md (OUT = bench/out unless --out). See docs/
 import argparse
 import base64
 import json
+import math
 import os
 import platform
 import random
@@ -68,6 +69,7 @@ class Bench:
         self.has_snapshot = "--snapshot" in subprocess.run([self.meshcalld, "--help"], capture_output=True,
                                                            text=True, timeout=10).stdout
         self.netcut = NetCut()
+        self.xvfb_display = None  # set by run() when Xvfb is there (the window's figures)
         self.have_mpv = subprocess.run(["sh", "-c", "command -v mpv"], capture_output=True).returncode == 0
         # Windows (seconds). The issue asks for latency over at least 20 s.
         self.w_cpu = 4 if self.quick else 10
@@ -94,6 +96,32 @@ class Bench:
         path = self.work / f"room-{n}.json"
         path.write_text(json.dumps(room, indent=1))
         return {"path": path, "doc": room, "peers": room["peers"]}
+
+    @staticmethod
+    def headless_layer(room):
+        """The video layer a headless participant asks every sender for (issue 15) and its
+        (width, height, fps, kbps): as config/video_layers.cpp and daemon/view/tile_layer.cpp
+        choose it (the smallest whose picture is >= 90 % of the tile's drawn size in a 1280x720
+        grid of everyone). The replayers send that layer, as real peers would."""
+        v = room["doc"]["video"]
+        w, h, fps, kbps = v["width"], v["height"], v["fps"], v["bitrate_kbps"]
+        layers = [(w, h, fps, kbps)]
+        for size_div, kbps_div, max_fps in ((2, 5, 60), (4, 15, 15))[: v.get("layers", 3) - 1]:
+            lw, lh = max(2, (w // size_div) & ~1), max(2, (h // size_div) & ~1)
+            if lw < 80 or lh < 60:
+                break
+            layers.insert(0, (lw, lh, min(fps, max_fps), max(30, kbps // kbps_div)))
+        n = sum(1 for p in room["peers"] if p.get("role") != "viewer")
+        cols = math.ceil(math.sqrt(n))
+        rows = math.ceil(n / cols)
+        gap = 6
+        tw, th = (1280 - gap * (cols + 1)) / cols, (720 - gap * (rows + 1)) / rows
+        scale = min(tw / w, th / h)
+        dw, dh = w * scale, h * scale
+        for i, l in enumerate(layers):
+            if l[0] >= 0.9 * dw and l[1] >= 0.9 * dh:
+                return i, l
+        return len(layers) - 1, layers[-1]
 
     def settings(self, room):
         v, a = room["doc"]["video"], room["doc"]["audio"]
@@ -138,6 +166,26 @@ class Bench:
             "seconds": self.file_s, "video_es_kbps": v_es * 8 / 1000 / self.file_s,
             "audio_es_kbps": a_es * 8 / 1000 / self.file_s,
             "file_kbps": self.replay_file.stat().st_size * 8 / 1000 / self.file_s}
+        # What meshcalld's peers send it (issue 15): the layer it asks for at each N. The stock
+        # way and the floor keep the full stream.
+        self.layer_replay = {}
+        for n in self.ns:
+            idx, (lw, lh, lfps, lk) = self.headless_layer(self.rooms[n])
+            if (lw, lh) == (w, h):
+                self.layer_replay[n] = (self.replay_file, self.replay_es_kbps, idx, (lw, lh, lfps, lk))
+                continue
+            f = self.work / f"replay-{lw}x{lh}.ts"
+            if not f.exists():
+                args = self.encoder_args(room)
+                for flag, val in (("-b:v", f"{lk}k"), ("-maxrate", f"{lk}k"), ("-bufsize", f"{lk // 2}k"),
+                                  ("-g", str(lfps))):
+                    args[args.index(flag) + 1] = val
+                run_ffmpeg(["-f", "lavfi", "-i", f"testsrc2=s={lw}x{lh}:r={lfps}",
+                            "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:samples_per_frame=960",
+                            "-t", str(self.file_s), "-map", "0:v", "-map", "1:a", *args,
+                            "-f", "mpegts", *ts_opts, "-metadata", "service_name=replay", "-y", str(f)])
+            es = sum(int(x) for x in ffprobe_sizes(f, "v")) + sum(int(x) for x in ffprobe_sizes(f, "a"))
+            self.layer_replay[n] = (f, es * 8 / 1000 / self.file_s, idx, (lw, lh, lfps, lk))
 
     # -- the floor
 
@@ -190,19 +238,20 @@ class Bench:
 
     # -- meshcall pieces
 
-    def start_meshcalld(self, room, idx, tag, video="test", audio="tone", extra=()):
+    def start_meshcalld(self, room, idx, tag, video="test", audio="tone", extra=(), headless=True):
         name = room["peers"][idx]["name"]
         sock = self.work / f"{tag}-{name}.sock"
         if sock.exists():
             sock.unlink()
         p = self.procs.start(f"{tag}-meshcalld-{name}",
-                             [self.meshcalld, "--room", str(room["path"]), "--as", name, "--headless",
+                             [self.meshcalld, "--room", str(room["path"]), "--as", name,
+                              *(["--headless"] if headless else []),
                               "--video", video, "--audio", audio, "--control", str(sock),
                               "--profile", "/nonexistent", *extra])
         p.control_path = sock
         return p
 
-    def start_replayers(self, room, indices, to, tag):
+    def start_replayers(self, room, indices, to, tag, file=None):
         reps = {}
         for k, i in enumerate(indices):
             peer = room["peers"][i]
@@ -212,7 +261,7 @@ class Bench:
             offset = k * (self.file_s + 1) / max(1, len(indices))
             reps[peer["name"]] = self.procs.start(
                 f"{tag}-replay-{peer['name']}",
-                [self.replay_bin, "--file", str(self.replay_file), "--from", f"{peer['host']}:{peer['port']}",
+                [self.replay_bin, "--file", str(file or self.replay_file), "--from", f"{peer['host']}:{peer['port']}",
                  "--to", dest, "--offset", f"{offset:.3f}"],
                 stdout=open(self.work / f"{tag}-replay-{peer['name']}.out", "w"))
         return reps
@@ -233,19 +282,30 @@ class Bench:
             total_d += int(m.group(2))
         return total_b, total_d
 
-    def meshcall_call(self, n, snapshot=False):
-        """CPU, memory, join, recovery and bytes of one meshcalld among N-1 replayers (with
-        `snapshot`: CPU and memory only, while it also renders the grid to a PNG every second)."""
+    def meshcall_call(self, n, snapshot=False, window=False):
+        """CPU, memory, join, recovery and bytes of one meshcalld among N-1 replayers, which send
+        it the video layer it asks for (with `snapshot`: CPU and memory only, while it also
+        renders the grid to a PNG every second; with `window`: the same with its real window on
+        Xvfb, 1280x720, SDL's software renderer)."""
         room = self.rooms[n]
         me = room["peers"][0]
         others = list(range(1, n))
-        tag = f"m{n}" + ("snap" if snapshot else "")
-        reps = self.start_replayers(room, others, lambda k, p: f"{me['host']}:{me['port']}", tag)
+        tag = f"m{n}" + ("snap" if snapshot else "") + ("win" if window else "")
+        replay, replay_es_kbps, layer, spec = self.layer_replay[n]
+        reps = self.start_replayers(room, others, lambda k, p: f"{me['host']}:{me['port']}", tag, replay)
         time.sleep(0.5)
         t0 = time.monotonic()
         png = self.work / f"{tag}-grid.png"
-        d = self.start_meshcalld(room, 0, tag, extra=["--snapshot", str(png), "--snapshot-every", "1"]
-                                 if snapshot else [])
+        env_before = dict(os.environ)
+        if window:
+            os.environ.update({"DISPLAY": self.xvfb_display, "SDL_RENDER_DRIVER": "software",
+                               "SDL_AUDIODRIVER": "dummy"})
+        try:
+            d = self.start_meshcalld(room, 0, tag, extra=["--snapshot", str(png), "--snapshot-every", "1"]
+                                     if snapshot else [], headless=not window)
+        finally:
+            os.environ.clear()
+            os.environ.update(env_before)
         ctl = Control(d.control_path)
         names = [room["peers"][i]["name"] for i in others]
         first = {}
@@ -261,11 +321,13 @@ class Bench:
                         "median": statistics.median(first.values()) if first else None,
                         "peers_joined": len(first), "per_peer": first}}
         time.sleep(2)
-        if snapshot:
+        r["layer"] = {"index": layer, "width": spec[0], "height": spec[1], "fps": spec[2], "kbps": spec[3]}
+        if snapshot or window:
             win = CpuWindow([d])
             time.sleep(self.w_cpu)
             r.update(win.end())
-            r["png_written"] = png.exists() and time.time() - png.stat().st_mtime < 3
+            if snapshot:
+                r["png_written"] = png.exists() and time.time() - png.stat().st_mtime < 3
             ctl.close()
             return r
 
@@ -287,8 +349,10 @@ class Bench:
         r.update(cpu)
         r["wire"] = {
             "rx_payload_kbps_per_peer": payload_kbps, "rx_wire_kbps_per_peer": wire_kbps,
-            "configured_kbps": vk + ak, "codec_payload_kbps": self.replay_es_kbps,
-            "overhead_vs_codec_pct": (wire_kbps / self.replay_es_kbps - 1) * 100,
+            "configured_kbps": vk + ak, "codec_payload_kbps": replay_es_kbps,
+            "overhead_vs_codec_pct": (wire_kbps / replay_es_kbps - 1) * 100,
+            # Issue 15: what one participant downloads from its N-1 peers, and what it uploads.
+            "download_wire_kbps": wire_kbps * len(names),
             "overhead_vs_configured_pct": (wire_kbps / (vk + ak) - 1) * 100,
             "tx_kbps_per_peer": statistics.mean(tx) if tx else None,
             "upload_wire_kbps": (up_b + IP_UDP_HEADER * up_d) * 8 / 1000 / secs,
@@ -769,9 +833,19 @@ class Bench:
             self.results.setdefault("machine_busy_cores", {})[what] = \
                 (machine_busy_seconds() - m0) / max(1e-3, time.monotonic() - t0)
 
+    def start_xvfb(self):
+        """A virtual X display for the window figures (issue 15), or None without Xvfb."""
+        if not shutil.which("Xvfb"):
+            return None
+        display = ":57"
+        self.procs.start("xvfb", ["Xvfb", display, "-screen", "0", "1280x720x24", "-nolisten", "tcp"])
+        sock = f"/tmp/.X11-unix/X{display[1:]}"
+        return display if wait_until("Xvfb's socket", 5, lambda: os.path.exists(sock) or None) else None
+
     def run(self):
         t_begin = time.monotonic()
         self.prepare()
+        self.xvfb_display = self.start_xvfb()
         self.results["floor"] = self.phase("floor: encode and decode, single-threaded", self.floor) or {}
         lat1, wire1 = self.phase("1 -> 1: meshcalld -> meshcalld", self.meshcall_pair) or ({}, None)
         pair = self.results["pair"] = {"meshcall_latency_ms": lat1, "meshcall_own_stream_wire": wire1}
@@ -785,6 +859,10 @@ class Bench:
             r["meshcall"] = self.phase(f"N={n}: meshcalld among {n - 1} replayers", self.meshcall_call, n) or {}
             r["meshcall"]["latency_ms"] = self.phase(f"N={n}: latency in the call (2 real meshcalld senders)",
                                                      self.meshcall_latency, self.rooms[n], 2, f"l{n}", self.w_lat)
+            if self.xvfb_display:
+                r["meshcall_window"] = self.phase(
+                    f"N={n}: meshcalld among {n - 1} replayers, with its window (Xvfb 1280x720, software renderer)",
+                    self.meshcall_call, n, window=True)
             if self.has_snapshot:
                 r["meshcall_snapshot"] = self.phase(
                     f"N={n}: meshcalld among {n - 1} replayers, rendering the grid to a PNG every second",

@@ -123,6 +123,17 @@ int run_leave(const CallTarget& t) {
     return 0;
 }
 
+int run_focus(const CallTarget& t, const std::string& peer) {
+    int rc = 0;
+    auto reply = ask(t, FocusRequest{peer}, rc);
+    if (!reply) return rc;
+    if (peer.empty())
+        std::printf("showing the grid\n");
+    else
+        std::printf("showing %s alone\n", peer.c_str());
+    return 0;
+}
+
 int run_list() {
     auto calls = running_calls();
     if (calls.empty()) {

@@ -1,4 +1,4 @@
-// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, list).
+// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, focus, list).
 #pragma once
 
 #include <string>
@@ -14,6 +14,8 @@ struct CallTarget {
 int run_status(const CallTarget& target, bool json);
 int run_mute(const CallTarget& target, const std::string& what, bool mute);
 int run_leave(const CallTarget& target);
+// Shows `peer`'s tile alone (its largest video layer); empty: back to the grid.
+int run_focus(const CallTarget& target, const std::string& peer);
 int run_list();
 
 }  // namespace meshcall

@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
     }
     auto* leave = app.add_subcommand("leave", "Leave a running call");
     add_target(leave);
+    std::string focus_peer;
+    auto* focus = app.add_subcommand(
+        "focus", "Show one peer's picture alone, at its full size (no NAME: back to the grid)");
+    focus->add_option("NAME", focus_peer, "The peer to show");
+    add_target(focus);
     auto* list = app.add_subcommand("list", "List the calls running as you");
 
     std::string invite_room, invite_as;
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
     if (*mute) return run_mute(target, what, true);
     if (*unmute) return run_mute(target, what, false);
     if (*leave) return run_leave(target);
+    if (*focus) return run_focus(target, focus_peer);
     if (*list) return run_list();
     if (*invite) return run_invite(invite_room, invite_as, invite_json);
     if (*demo) return run_demo(demo_peers, demo_seconds);

@@ -249,7 +249,10 @@ void CallSession::send_receiver_report() {
     }
     int tiles = 0;
     for (const auto& p : config_.room.peers) tiles += p.sends();
-    const int want = layer_for_grid(sender_->layers(), tiles, view_w, view_h,
+    const int focus = grid_model_->focus();
+    // Focused: that tile alone fills the view; the others are not drawn (their sound plays,
+    // their smallest layer keeps a picture ready for the grid).
+    const int want = layer_for_grid(sender_->layers(), focus >= 0 ? 1 : tiles, view_w, view_h,
                                     config_.room.video.width, config_.room.video.height);
     const int64_t now = av_gettime_relative();
     std::vector<ReceiverReportEntry> entries;
@@ -257,10 +260,13 @@ void CallSession::send_receiver_report() {
         PeerLink& p = *peers_[k];
         const ArrivalReport a = p.take_arrival(now);
         if (p.role() != PeerRole::participant) continue;
-        if (want >= 0) p.set_wanted_layer(sender_->layers()[static_cast<std::size_t>(want)]);
+        if (want >= 0)
+            p.set_wanted_layer(sender_->layers()[static_cast<std::size_t>(
+                focus < 0 || static_cast<int>(room_index(k)) == focus ? want : 0)]);
         ReceiverReportEntry e;
         e.peer = static_cast<uint8_t>(room_index(k));
-        e.want_layer = static_cast<uint8_t>(std::max(0, want));
+        const int wanted = focus < 0 || static_cast<int>(room_index(k)) == focus ? want : 0;
+        e.want_layer = static_cast<uint8_t>(std::max(0, wanted));
         e.rx_kbps = static_cast<uint16_t>(std::clamp(a.rx_kbps, 0.0, 65535.0));
         e.loss = static_cast<uint8_t>(std::clamp(a.loss_fraction * 255.0 + 0.5, 0.0, 255.0));
         e.delay = static_cast<uint8_t>(a.delay);
@@ -398,6 +404,19 @@ std::optional<std::string> CallSession::on_request(const ControlRequest& request
         // Give the reply a moment to be written before everything closes.
         if (!leave_timer_->active()) leave_timer_->start(50, 0);
         return ok_reply({{"leaving", true}});
+    }
+    if (auto* f = std::get_if<FocusRequest>(&request)) {
+        int index = -1;
+        if (!f->peer.empty()) {
+            index = config_.room.index_of(f->peer);
+            if (index < 0 || index == config_.self || !config_.room.peers[static_cast<std::size_t>(index)].sends())
+                return error_reply("\"" + f->peer +
+                                   "\" is not another participant or sender of this room");
+        }
+        grid_model_->set_focus(index);
+        publish_grid();
+        send_receiver_report();  // its largest layer now, not at the next report
+        return ok_reply({{"focus", index < 0 ? nlohmann::json(nullptr) : nlohmann::json(f->peer)}});
     }
     request_snapshot(std::get<SnapshotRequest>(request).path, from);
     return std::nullopt;  // answered when the view thread has written it

@@ -21,12 +21,13 @@ GridState GridModel::build(int64_t now_us) {
     std::size_t k = 0;
     for (std::size_t i = 0; i < config_.room.peers.size(); ++i) {
         if (static_cast<int>(i) == config_.self) {
-            g.tiles.push_back(self_tile());
+            if (focus_ < 0) g.tiles.push_back(self_tile());
             continue;
         }
         const PeerLink& p = *peers_[k];
         if (config_.room.peers[i].sends()) {
-            g.tiles.push_back(peer_tile(p, static_cast<int>(k) == speaker, now_us));
+            if (focus_ < 0 || focus_ == static_cast<int>(i))
+                g.tiles.push_back(peer_tile(p, static_cast<int>(k) == speaker, now_us));
             here += std::string_view(p.state(now_us)) == "connected";
             ++tiles;
         }

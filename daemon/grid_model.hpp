@@ -23,6 +23,9 @@ class GridModel {
         : config_(config), peers_(peers), sender_(sender), self_view_(self_view) {}
 
     GridState build(int64_t now_us);
+    // Shows only the tile of room peer `room_index` (-1: the grid).
+    void set_focus(int room_index) { focus_ = room_index; }
+    int focus() const { return focus_; }
 
   private:
     TileState self_tile() const;
@@ -33,6 +36,7 @@ class GridModel {
     const MediaSender& sender_;
     const LatestFrame& self_view_;
     SpeakerPicker speaker_;
+    int focus_ = -1;
 };
 
 }  // namespace meshcall

@@ -75,6 +75,20 @@ void parse_snapshot(const json& j, ParsedRequest& out) {
     out.request = SnapshotRequest{p->get<std::string>()};
 }
 
+void parse_focus(const json& j, ParsedRequest& out) {
+    if ((out.error = only_keys(j, "focus", {"cmd", "peer"})) != "") return;
+    auto p = j.find("peer");
+    if (p == j.end() || p->is_null()) {
+        out.request = FocusRequest{};
+        return;
+    }
+    if (!p->is_string() || p->get<std::string>().empty() || p->get<std::string>().size() > 64) {
+        out.error = "\"peer\" must be a participant's name, or null for the grid";
+        return;
+    }
+    out.request = FocusRequest{p->get<std::string>()};
+}
+
 }  // namespace
 
 ParsedRequest parse_control_request(std::string_view line) {
@@ -107,8 +121,11 @@ ParsedRequest parse_control_request(std::string_view line) {
         if ((out.error = only_keys(j, cmd, {"cmd"})) == "") out.request = LeaveRequest{};
     } else if (cmd == "snapshot") {
         parse_snapshot(j, out);
+    } else if (cmd == "focus") {
+        parse_focus(j, out);
     } else {
-        out.error = "unknown command \"" + cmd + "\" (status, mute, unmute, leave, snapshot)";
+        out.error =
+            "unknown command \"" + cmd + "\" (status, mute, unmute, leave, snapshot, focus)";
     }
     out.ok = out.error.empty();
     return out;
@@ -127,6 +144,9 @@ std::string format_control_request(const ControlRequest& request) {
     } else if (auto* s = std::get_if<SnapshotRequest>(&request)) {
         j["cmd"] = "snapshot";
         j["path"] = s->path;
+    } else if (auto* f = std::get_if<FocusRequest>(&request)) {
+        j["cmd"] = "focus";
+        j["peer"] = f->peer.empty() ? nlohmann::json(nullptr) : nlohmann::json(f->peer);
     }
     return j.dump() + "\n";
 }

@@ -27,7 +27,14 @@ struct SnapshotRequest {
     std::string path;
 };
 
-using ControlRequest = std::variant<StatusRequest, MuteRequest, LeaveRequest, SnapshotRequest>;
+// Show one sender's tile alone, the whole window (its largest video layer is asked for, the
+// others' smallest); no peer: back to the grid.
+struct FocusRequest {
+    std::string peer;  // empty: the grid
+};
+
+using ControlRequest =
+    std::variant<StatusRequest, MuteRequest, LeaveRequest, SnapshotRequest, FocusRequest>;
 
 struct ParsedRequest {
     bool ok = false;

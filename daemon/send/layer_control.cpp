@@ -15,16 +15,22 @@ constexpr double kAudioWireOverhead = 1.4;
 LayerControl::LayerControl(std::vector<LayerSpec> layers, int audio_kbps, std::size_t receivers,
                            int start_layer)
     : layers_(std::move(layers)),
+      measured_(layers_.size(), 0.0),
       audio_kbps_(audio_kbps * kAudioWireOverhead),
       start_layer_(start_layer),
       receivers_(receivers),
       pending_(receivers),
+      last_asked_(receivers, -1),
       status_(receivers) {}
 
-void LayerControl::on_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us) {
-    if (peer >= pending_.size()) return;
+bool LayerControl::on_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us) {
+    if (peer >= pending_.size()) return false;
     std::lock_guard lock(pending_mutex_);
+    // Two reports between updates: the rates of the first would be lost; its wish is not.
     pending_[peer] = Pending{entry, now_us};
+    const bool changed = last_asked_[peer] != entry.want_layer;
+    last_asked_[peer] = entry.want_layer;
+    return changed;
 }
 
 std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& active,
@@ -36,8 +42,9 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         reports.swap(pending_);
         pending_.resize(receivers_.size());
     }
+    // Each layer's whole cost per receiver (sound included: allocate_layers adds none).
     std::vector<LayerCost> costs;
-    for (const auto& l : layers_) costs.push_back({double(l.kbps)});
+    for (std::size_t k = 0; k < layers_.size(); ++k) costs.push_back({cost(static_cast<int>(k))});
     std::vector<ReceiverDemand> demands(receivers_.size());
     for (std::size_t p = 0; p < receivers_.size(); ++p) {
         Receiver& r = receivers_[p];
@@ -78,7 +85,7 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         }
         d.probe = r.probing;
     }
-    std::vector<int> chosen = allocate_layers(costs, demands, audio_kbps_, budget_kbps);
+    std::vector<int> chosen = allocate_layers(costs, demands, 0.0, budget_kbps);
     for (std::size_t p = 0; p < receivers_.size(); ++p) {
         status_[p].target.store(receivers_[p].rate ? receivers_[p].rate->target_kbps() : 0,
                                 std::memory_order_relaxed);

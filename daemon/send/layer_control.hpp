@@ -37,8 +37,12 @@ class LayerControl {
     static constexpr int64_t kProbeForUs = 2'000'000;
     static constexpr int64_t kProbeFirstUs = 2'000'000, kProbeMaxUs = 8'000'000;
 
-    // Any thread: receiver `peer`'s report about our stream.
-    void on_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us);
+    // Any thread: receiver `peer`'s report about our stream. True when it asks for another
+    // layer than its last report did.
+    bool on_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us);
+
+    // Send thread: what each layer's stream measures, kbit/s (0: not measured).
+    void set_measured(std::vector<double> kbps) { measured_ = std::move(kbps); }
 
     // Send thread, every 250 ms or so: the reports since the last call go to the controllers,
     // then the layers are chosen. `active[p]`: p gets video at all (a participant, not backed
@@ -72,14 +76,23 @@ class LayerControl {
         std::atomic<bool> held_down{false};
     };
 
-    double cost(int layer) const { return layers_[static_cast<std::size_t>(layer)].kbps + audio_kbps_; }
+    // What sending `layer` to one receiver costs: its stream's measured rate (video, sound and
+    // TS) when it has one, else its nominal bitrate plus sound. Measured, because an encoder
+    // undershoots on simple pictures: a receiver whose path carries the layer's real rate must
+    // not be moved down for its nominal one.
+    double cost(int layer) const {
+        const auto k = static_cast<std::size_t>(layer);
+        return measured_[k] > 0 ? measured_[k] : layers_[k].kbps + audio_kbps_;
+    }
 
     std::vector<LayerSpec> layers_;
+    std::vector<double> measured_;
     double audio_kbps_;
     int start_layer_;
     std::vector<Receiver> receivers_;  // send thread
     std::mutex pending_mutex_;
     std::vector<Pending> pending_;  // pending_mutex_
+    std::vector<int> last_asked_;   // pending_mutex_: each one's last want_layer
     std::vector<Status> status_;
 };
 

@@ -23,7 +23,10 @@ VideoSettings layer_settings(const LayerSpec& spec, const VideoSettings& room) {
 LayerStream::LayerStream(const LayerSpec& spec, const VideoSettings& room, bool top,
                          const std::string& service_name, const AVCodecContext* audio,
                          TsMuxer::OnDatagram on_datagram)
-    : spec_(spec), encoder_(layer_settings(spec, room)), copy_(make_packet()) {
+    : spec_(spec),
+      encoder_(layer_settings(spec, room)),
+      copy_(make_packet()),
+      every_picture_(spec.fps >= room.fps) {
     muxer_ = std::make_unique<TsMuxer>(service_name, encoder_.context(), audio,
                                        std::move(on_datagram));
     if (top) return;
@@ -42,10 +45,10 @@ LayerStream::LayerStream(const LayerSpec& spec, const VideoSettings& room, bool 
 void LayerStream::encode(const AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh,
                          const std::function<void(const AVPacket*)>& on_packet) {
     // The next picture due: one frame interval on, on the capture clock (a skipped picture
-    // leaves a gap rather than a drift).
-    const int64_t interval = 1'000'000 / std::max(1, spec_.fps);
-    next_due_us_ = (next_due_us_ < 0 || rel_us - next_due_us_ > interval) ? rel_us + interval * 9 / 10
-                                                                          : next_due_us_ + interval;
+    // leaves a gap rather than a drift), and never less than half an interval from this one.
+    const int64_t interval = interval_us();
+    next_due_us_ = next_due_us_ < 0 ? rel_us + interval
+                                    : std::max(next_due_us_ + interval, rel_us + interval / 2);
     AVFrame* in = const_cast<AVFrame*>(frame);
     FramePtr top_ref;
     if (scaler_) {

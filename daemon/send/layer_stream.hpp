@@ -5,6 +5,7 @@
 // sent is not encoded. Send thread only.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -30,7 +31,11 @@ class LayerStream {
 
     // Whether a picture captured at `rel_us` is one of this layer's (a layer below the capture
     // rate takes every other one, say).
-    bool due(int64_t rel_us) const { return next_due_us_ < 0 || rel_us >= next_due_us_; }
+    // A quarter interval early still counts: capture jitter must not skip pictures.
+    // A layer at the capture rate takes every picture.
+    bool due(int64_t rel_us) const {
+        return every_picture_ || next_due_us_ < 0 || rel_us >= next_due_us_ - interval_us() / 4;
+    }
     // Scales (if needed) and encodes `frame`; `refresh` forces an IDR. `on_packet` sees each
     // encoded packet before it is muxed (a switch to this layer happens at its IDR).
     void encode(const AVFrame* frame, int64_t rel_us, int64_t wall_us, bool refresh,
@@ -42,6 +47,8 @@ class LayerStream {
     bool idle() const { return idle_; }
 
   private:
+    int64_t interval_us() const { return 1'000'000 / std::max(1, spec_.fps); }
+
     LayerSpec spec_;
     VideoEncoder encoder_;
     std::unique_ptr<TsMuxer> muxer_;
@@ -49,6 +56,7 @@ class LayerStream {
     FramePtr scaled_;
     PacketPtr copy_;
     int64_t next_due_us_ = -1;
+    bool every_picture_ = false;
     bool idle_ = true;
 };
 

@@ -67,11 +67,16 @@ MediaSender::MediaSender(const Room& room, int self, OpenedCapture capture, int 
     control_ = std::make_unique<LayerControl>(layer_specs_, room.audio.bitrate_kbps,
                                               fanout_.size(), default_layer_);
     if (has_video) {
+        layer_bytes_.assign(layer_specs_.size(), 0);
+        layer_kbps_.assign(layer_specs_.size(), 0.0);
         for (std::size_t k = 0; k < layer_specs_.size(); ++k) {
             const int layer = static_cast<int>(k);
             layers_.push_back(std::make_unique<LayerStream>(
                 layer_specs_[k], room.video, k + 1 == layer_specs_.size(), name_, audio,
-                [this, layer](std::span<const uint8_t> d) { fanout_.send(d, false, false, layer); }));
+                [this, layer](std::span<const uint8_t> d) {
+                    layer_bytes_[static_cast<std::size_t>(layer)] += d.size();
+                    fanout_.send(d, false, false, layer);
+                }));
         }
     } else if (audio) {
         audio_only_ = std::make_unique<TsMuxer>(name_, nullptr, audio,
@@ -129,7 +134,8 @@ void MediaSender::on_receiver_report(std::size_t peer, const ReceiverReportEntry
                                      int64_t now_us) {
     (void)now_us;
     if (peer >= participant_.size() || !participant_[peer]) return;
-    control_->on_report(peer, entry, now_us);
+    // A new wish (a tile resized, focused) is acted on at the next frame, not the next tick.
+    if (control_->on_report(peer, entry, now_us)) choose_now_ = true;
 }
 
 void MediaSender::choose_layers(int64_t now_us) {
@@ -146,6 +152,20 @@ void MediaSender::choose_layers(int64_t now_us) {
         if (budget_kbps_ > all) budget_kbps_ = 0;
     }
     budget_out_.store(budget_kbps_, std::memory_order_relaxed);
+    // Each layer's rate over windows of at least a second (IP and UDP headers included, ~28
+    // bytes a datagram of up to 1316: 2 %); a layer not sent keeps its last figure.
+    if (layer_window_us_ < 0) layer_window_us_ = now_us;
+    if (now_us - layer_window_us_ >= 1'000'000) {
+        const double secs = double(now_us - layer_window_us_) / 1e6;
+        for (std::size_t k = 0; k < layer_bytes_.size(); ++k) {
+            if (layer_bytes_[k] == 0) continue;
+            const double kbps = double(layer_bytes_[k]) * 8 * 1.02 / 1000 / secs;
+            layer_kbps_[k] = layer_kbps_[k] > 0 ? 0.5 * layer_kbps_[k] + 0.5 * kbps : kbps;
+            layer_bytes_[k] = 0;
+        }
+        layer_window_us_ = now_us;
+        control_->set_measured(layer_kbps_);
+    }
     std::vector<bool> active(fanout_.size());
     for (std::size_t p = 0; p < active.size(); ++p)
         active[p] = participant_[p] && fanout_.peer(p).receives && !fanout_.backed_off(p);
@@ -156,6 +176,11 @@ void MediaSender::choose_layers(int64_t now_us) {
 
 void MediaSender::set_receiver_report(std::vector<ReceiverReportEntry> entries) {
     std::lock_guard lock(report_mutex_);
+    // A changed wish goes out at once (the next loop of the send thread), not at the next tick.
+    bool changed = !receiver_report_ || receiver_report_->size() != entries.size();
+    for (std::size_t i = 0; !changed && i < entries.size(); ++i)
+        changed = (*receiver_report_)[i].want_layer != entries[i].want_layer;
+    if (changed) report_now_ = true;
     receiver_report_ = std::move(entries);
 }
 
@@ -167,7 +192,8 @@ void MediaSender::send_receiver_report() {
         entries = *receiver_report_;
     }
     const auto packet = encode_receiver_report(entries, presence_cc_++);
-    fanout_.send(packet, /*presence=*/true, /*members_only=*/false, /*layer=*/-1,
+    // Not as presence: a backed-off peer (silent) needs none, and the gate may drop one.
+    fanout_.send(packet, /*presence=*/false, /*members_only=*/false, /*layer=*/-1,
                  /*participants_only=*/true);
 }
 
@@ -257,11 +283,12 @@ void MediaSender::run() {
             send_endpoint_report();
             last_report_us = now;
         }
-        if (now - last_feedback_us >= kFeedbackPeriodUs) {
+        if (now - last_feedback_us >= kFeedbackPeriodUs || report_now_.exchange(false)) {
             send_receiver_report();
-            if (!layers_.empty()) choose_layers(now);
             last_feedback_us = now;
         }
+        if (!layers_.empty() && (now - last_choice_us_ >= kFeedbackPeriodUs || choose_now_.exchange(false)))
+            choose_layers(now);
         fanout_.gate().poll();  // an episode of a saturated upload ends when it goes quiet
         auto r = queue_.pop(c, std::chrono::milliseconds(100));
         if (r == CaptureQueue::Pop::closed) break;

@@ -118,6 +118,12 @@ class MediaSender {
     double budget_kbps_ = 0;  // send thread: the upload budget (0: none)
     int64_t last_choice_us_ = -1;
     std::atomic<double> budget_out_{0};
+    std::atomic<bool> report_now_{false}, choose_now_{false};
+    // Send thread: bytes each layer's stream produced since the last measurement, and its
+    // measured rate (kbit/s, smoothed; 0 before it was sent).
+    std::vector<uint64_t> layer_bytes_;
+    std::vector<double> layer_kbps_;
+    int64_t layer_window_us_ = -1;
     LatestFrame& self_view_;  // the newest captured picture (not mirrored; the viewer mirrors)
     std::atomic<bool> audio_muted_{false}, video_muted_{false}, refresh_requested_{false};
     std::atomic<uint64_t> video_frames_{0}, audio_frames_{0};  // encoded and sent
