@@ -1,5 +1,7 @@
-// Opus in MPEG-TS: control-header parsing.
+// Opus in MPEG-TS: control-header parsing, and the payload that fits a TS packet count.
 #include "protocol/opus_ts.hpp"
+
+#include "protocol/ts_packet.hpp"
 
 namespace meshcall {
 
@@ -30,6 +32,19 @@ std::vector<std::span<const uint8_t>> split_opus_ts(std::span<const uint8_t> in)
         pos += size;
     }
     return out;
+}
+
+std::size_t opus_ts_capacity(std::size_t ts_packets) {
+    if (ts_packets == 0) return 0;
+    constexpr std::size_t kTsHeader = 4;
+    constexpr std::size_t kAdaptation = 8;  // length, flags, 6-byte PCR
+    constexpr std::size_t kPesHeader = 14;  // start code, stream id, length, flags, PTS
+    const std::size_t room =
+        ts_packets * (kTsPacketSize - kTsHeader) - kAdaptation - kPesHeader - 2;  // 0x7fe0
+    // The size takes one byte per 255 (0xff bytes) plus a last byte below 255.
+    std::size_t n = room - 1;
+    while (n > 0 && n / 255 + 1 + n > room) --n;
+    return n;
 }
 
 }  // namespace meshcall

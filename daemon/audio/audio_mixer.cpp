@@ -49,28 +49,39 @@ void AudioMixer::mix_block(std::span<float> out) {
         if (s.muted.load(std::memory_order_relaxed)) {
             s.ring->discard(queued);  // so that unmuting does not replay old sound
             s.playing = false;
+            s.lead = 0;
             continue;
         }
         const std::size_t target = s.target;
         if (!s.playing) {
-            if (queued < target) continue;  // still buffering
+            if (queued == 0) continue;
+            // Start now, behind silence, rather than wait for `target` to fill: sound that
+            // arrives a 40 ms block at a time would fill it only with the second block, a whole
+            // block late. The newest sound plays `target` from now and at least kMinLead from
+            // now (what the block after it has to come), unless more is queued than both.
             s.playing = true;
+            const std::size_t delay =
+                std::min(std::max(target, queued + kMinLead), target + kMinLead);
+            s.lead = delay > queued ? delay - queued : 0;
         }
+        const std::size_t lead = std::min(s.lead, n);  // silence at the head of this block
+        s.lead -= lead;
         // Steady for 10 s with more than 60 ms over the target: shed the excess latency.
         if (s.steady_samples > 10u * kRate && queued > target + kRate * 60 / 1000) {
             s.ring->discard(queued - target);
             if (target > kStartTarget) s.target = target - kGrowStep / 2;
             s.steady_samples = 0;
         }
-        const std::size_t got = s.ring->read(buffer);
-        for (std::size_t i = 0; i < got; ++i) sum[i] += buffer[i];
+        const std::size_t got = s.ring->read(buffer.first(n - lead));
+        for (std::size_t i = 0; i < got; ++i) sum[lead + i] += buffer[i];
         if (got > 0) s.last = buffer[got - 1];
-        if (got < n) {
+        const std::size_t played = lead + got;
+        if (played < n) {
             // Underrun: fade the last sample out over 5 ms instead of a click, then rebuffer
             // with a bigger target.
-            const std::size_t fade = std::min<std::size_t>(n - got, kRate / 200);
+            const std::size_t fade = std::min<std::size_t>(n - played, kRate / 200);
             for (std::size_t i = 0; i < fade; ++i)
-                sum[got + i] += s.last * (1.f - float(i + 1) / float(fade));
+                sum[played + i] += s.last * (1.f - float(i + 1) / float(fade));
             s.last = 0.f;
             s.playing = false;
             s.steady_samples = 0;

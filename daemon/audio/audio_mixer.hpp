@@ -1,7 +1,10 @@
 // AudioMixer: mixes every peer's decoded sound (never your own) into one mono 48 kHz stream.
-// Each peer has a small jitter buffer: it starts playing once ~40 ms are queued, grows by
-// 20 ms on an underrun (up to 200 ms), and sheds excess when steady. Gaps fade out instead of
-// clicking. The sum goes through a soft clipper.
+// Each peer has a small jitter buffer: a source starts playing as soon as it has sound, behind
+// enough silence that it plays its newest sound `target` (40 ms at first) later and at least
+// 20 ms later — so sound arriving in 40 ms blocks (meshcall's Opus packets), 40 ms apart, never
+// runs it dry — unless more than that is already queued (a backlog plays at once). The target
+// grows by 20 ms on an underrun (up to 200 ms), and excess is shed when steady. Gaps fade out
+// instead of clicking. The sum goes through a soft clipper.
 //
 // Threading: mix() is called by one audio thread (the SDL callback or the headless sink) and is
 // real-time safe: it takes no lock, does no I/O and allocates nothing (its buffers are sized at
@@ -26,6 +29,9 @@ class AudioMixer {
     static constexpr std::size_t kStartTarget = kRate * 40 / 1000;  // 40 ms
     static constexpr std::size_t kMaxTarget = kRate * 200 / 1000;
     static constexpr std::size_t kGrowStep = kRate * 20 / 1000;
+    // A starting source plays its newest sound at least this much later: the slack for the
+    // next block, which is due one block after the one that just came.
+    static constexpr std::size_t kMinLead = kRate * 20 / 1000;
     // The most samples mixed in one piece (SDL asks for ~512; the headless sink for 960).
     static constexpr std::size_t kMaxBlock = 8192;
 
@@ -49,6 +55,7 @@ class AudioMixer {
         std::atomic<std::size_t> target{kStartTarget};
         uint64_t steady_samples = 0;  // played since the last underrun
         float last = 0.f;             // last sample played, for the fade on a gap
+        std::size_t lead = 0;         // silence still to play before the queue (starting)
         std::vector<float> buffer;    // kMaxBlock samples, allocated once
     };
     void mix_block(std::span<float> out);  // out.size() <= kMaxBlock

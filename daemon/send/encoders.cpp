@@ -2,11 +2,14 @@
 // avoided: docs/benchmarks.md).
 #include "daemon/send/encoders.hpp"
 
+#include <algorithm>
 #include <stdexcept>
+#include <string>
 
 #include "daemon/send/captured_frame.hpp"
 #include "daemon/util/frame_stamp.hpp"
 #include "daemon/util/log.hpp"
+#include "protocol/opus_ts.hpp"
 
 extern "C" {
 #include <libavutil/channel_layout.h>
@@ -86,7 +89,20 @@ void VideoEncoder::encode(AVFrame* frame, int64_t rel_us, int64_t wall_us, bool 
     drain(ctx_.get(), pkt_.get(), out);
 }
 
-AudioEncoder::AudioEncoder(const AudioSettings& s) : pkt_(make_packet()) {
+int64_t AudioEncoder::packet_bitrate(int kbps) {
+    // Constant-size packets of kFrameMs: TS carries each in whole 188-byte packets, so a
+    // packet a few bytes over a boundary would pay a whole TS packet (and, alone, more than
+    // that in a datagram) for them. 32 kbit/s is 160 bytes, one over what one TS packet holds.
+    const auto bytes = static_cast<std::size_t>(int64_t{kbps} * 1000 * kFrameMs / 8000);
+    std::size_t ts_packets = 1;
+    while (opus_ts_capacity(ts_packets) < bytes) ++ts_packets;
+    std::size_t fit = bytes;
+    if (ts_packets > 1 && (bytes - opus_ts_capacity(ts_packets - 1)) * 50 <= bytes)
+        fit = opus_ts_capacity(ts_packets - 1);
+    return static_cast<int64_t>(fit) * 8000 / kFrameMs;
+}
+
+AudioEncoder::AudioEncoder(const AudioSettings& s) : pkt_(make_packet()), pending_(make_frame()) {
     const AVCodec* codec = avcodec_find_encoder_by_name("libopus");
     if (!codec) throw std::runtime_error("this FFmpeg has no libopus encoder");
     ctx_.reset(avcodec_alloc_context3(codec));
@@ -95,27 +111,57 @@ AudioEncoder::AudioEncoder(const AudioSettings& s) : pkt_(make_packet()) {
     c->sample_fmt = AV_SAMPLE_FMT_FLT;
     c->ch_layout = AV_CHANNEL_LAYOUT_MONO;
     c->time_base = {1, kAudioRate};
-    c->bit_rate = int64_t{s.bitrate_kbps} * 1000;
+    c->bit_rate = packet_bitrate(s.bitrate_kbps);
     AVDictionary* opts = nullptr;
     av_dict_set(&opts, "application", "voip", 0);
-    av_dict_set(&opts, "frame_duration", "20", 0);
+    av_dict_set(&opts, "frame_duration", std::to_string(kFrameMs).c_str(), 0);
+    // Constant bitrate: every packet the size packet_bitrate() made fit. With VBR a 40 ms
+    // packet at "32 kbit/s" runs 200-230 bytes on a tone (two TS packets); and in an encrypted
+    // room packet sizes would tell what is said (RFC 6562).
+    av_dict_set(&opts, "vbr", "off", 0);
     // In-band FEC, as WebRTC sends it: each packet also carries a coarse copy of the one
-    // before, which the receiver decodes when that one was lost (OpusAudioDecoder::conceal).
+    // before, which the receiver decodes when that one was lost (OpusAudioDecoder::conceal;
+    // of a lost 40 ms packet it brings back the second 20 ms, the first is concealed).
     av_dict_set(&opts, "fec", "1", 0);
     av_dict_set(&opts, "packet_loss", "5", 0);
     open_codec(c, codec, &opts);
     av_dict_free(&opts);
+    pending_->format = c->sample_fmt;
+    pending_->sample_rate = c->sample_rate;
+    pending_->nb_samples = c->frame_size;
+    if (av_channel_layout_copy(&pending_->ch_layout, &c->ch_layout) < 0 ||
+        av_frame_get_buffer(pending_.get(), 0) < 0)
+        throw std::runtime_error("cannot allocate the Opus encoder's frame");
 }
 
 void AudioEncoder::encode(AVFrame* frame, int64_t rel_us, const OnPacket& out) {
-    // Follow the capture clock, but keep consecutive blocks contiguous.
+    // Follow the capture clock, but keep consecutive blocks contiguous. A jump starts a new
+    // timeline: the half packet gathered on the old one is dropped, not glued to the new.
     const int64_t from_clock = av_rescale(rel_us, kAudioRate, 1000000);
-    if (next_pts_ < 0 || std::llabs(from_clock - next_pts_) > kAudioRate / 5)
+    if (next_pts_ < 0 || std::llabs(from_clock - next_pts_) > kAudioRate / 5) {
         next_pts_ = from_clock;
-    frame->pts = next_pts_;
-    next_pts_ += frame->nb_samples;
-    if (!send_frame(ctx_.get(), frame, failures_)) return;
-    drain(ctx_.get(), pkt_.get(), out);
+        filled_ = 0;
+    }
+    const auto* in = reinterpret_cast<const float*>(frame->data[0]);
+    int used = 0;
+    while (used < frame->nb_samples) {
+        if (filled_ == 0) {
+            // The encoder may still hold the last frame: write into one of our own.
+            if (av_frame_make_writable(pending_.get()) < 0) {
+                failures_.fetch_add(1, std::memory_order_relaxed);
+                return;
+            }
+            pending_->pts = next_pts_;
+        }
+        const int n = std::min(frame->nb_samples - used, pending_->nb_samples - filled_);
+        std::copy_n(in + used, n, reinterpret_cast<float*>(pending_->data[0]) + filled_);
+        used += n;
+        filled_ += n;
+        next_pts_ += n;
+        if (filled_ < pending_->nb_samples) break;
+        filled_ = 0;
+        if (send_frame(ctx_.get(), pending_.get(), failures_)) drain(ctx_.get(), pkt_.get(), out);
+    }
 }
 
 }  // namespace meshcall

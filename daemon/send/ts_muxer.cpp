@@ -49,9 +49,13 @@ TsMuxer::TsMuxer(const std::string& name, const AVCodecContext* video, const AVC
     }
     AVDictionary* opts = nullptr;
     av_dict_set(&opts, "omit_video_pes_length", "0",
-                0);                                  // receivers emit a frame when its PES ends
-    av_dict_set(&opts, "pes_payload_size", "0", 0);  // no audio batching
-    av_dict_set(&opts, "pat_period", "0.25", 0);     // joiners start within a second
+                0);  // receivers emit a frame when its PES ends
+    // As little audio batching as the muxer allows: it rounds this up to 170 bytes and holds
+    // a smaller audio packet until the next one comes (max_delay 0 then sends it alone);
+    // write_audio() flushes it instead. AudioEncoder batches: 40 ms Opus packets sized to one
+    // TS packet, each its own PES and datagram.
+    av_dict_set(&opts, "pes_payload_size", "0", 0);
+    av_dict_set(&opts, "pat_period", "0.25", 0);  // joiners start within a second
     av_dict_set(&opts, "sdt_period", "1", 0);
     av_dict_set(&opts, "flush_packets", "1", 0);
     int rc = avformat_write_header(oc_.get(), &opts);
@@ -78,6 +82,12 @@ void TsMuxer::write(AVPacket* pkt, int stream, AVRational from) {
     // av_write_frame, not the interleaving call: nothing waits for the other stream.
     int rc = av_write_frame(oc_.get(), pkt);
     if (rc < 0) spdlog::debug("TS muxer refused a packet: {}", av_error_text(rc));
+    // An audio packet under the muxer's PES payload size (every 40 ms Opus packet) waits in
+    // the muxer for the next one, a whole packet late; a null packet writes it out now.
+    if (rc >= 0 && stream == audio_stream_) {
+        rc = av_write_frame(oc_.get(), nullptr);
+        if (rc < 0) spdlog::debug("TS muxer could not flush a sound packet: {}", av_error_text(rc));
+    }
     avio_flush(oc_->pb);
 }
 

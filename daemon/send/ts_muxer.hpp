@@ -1,5 +1,7 @@
 // TsMuxer: the participant's one MPEG-TS stream, written through a custom AVIO callback that
-// cuts it into datagrams of up to 7 x 188 bytes. Send thread only.
+// cuts it into datagrams of up to 7 x 188 bytes. Each packet written is one PES, flushed at
+// once: a video frame is its own datagrams, and so is each 40 ms Opus packet (one TS packet at
+// 32 kbit/s: AudioEncoder). Send thread only.
 #pragma once
 
 #include <functional>
@@ -20,7 +22,8 @@ class TsMuxer {
             OnDatagram on_datagram);
     ~TsMuxer();
 
-    // Writes one encoded packet (time base of its encoder) and flushes it to the wire at once.
+    // Writes one encoded packet (time base of its encoder) as one PES and flushes it to the wire
+    // at once (a sound packet too, which the muxer alone would hold until the next one).
     void write_video(AVPacket* pkt);
     void write_audio(AVPacket* pkt);
 

@@ -162,3 +162,12 @@ TEST_CASE("opus-ts: garbage after good units ends the list, keeping the good uni
     CHECK(units[0] == Bytes{0x10});
     CHECK(units[1] == Bytes{0x20});
 }
+
+TEST_CASE("opus-ts: the Opus packet one or more TS packets carry as one PES") {
+    // 188 - 4 (TS header) - 8 (adaptation field with a PCR) - 14 (PES header with a PTS)
+    // - 3 (control header with a one-byte size) = 159.
+    CHECK(meshcall::opus_ts_capacity(1) == 159);
+    // 2 x 184 - 22 - 2 = 344 bytes for the unit and its size: 342 with a two-byte size.
+    CHECK(meshcall::opus_ts_capacity(2) == 342);
+    CHECK(meshcall::opus_ts_capacity(0) == 0);
+}

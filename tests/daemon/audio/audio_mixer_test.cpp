@@ -17,33 +17,85 @@ std::vector<float> constant(std::size_t n, float v) {
 }
 }  // namespace
 
-TEST_CASE("mixer: a source plays only once ~40 ms are buffered, then sums") {
+TEST_CASE("mixer: a source starts behind silence that makes up its target, then sums") {
     SampleRing a(48000), b(48000);
     AudioMixer mixer({&a, &b});
     std::vector<float> out(480);
-    a.write(constant(1000, 0.1f));  // under 40 ms (1920 samples)
+    a.write(constant(1000, 0.1f));  // under 40 ms (1920 samples): 960 of silence first
     mixer.mix(out);
     CHECK(out[0] == 0.f);
-    a.write(constant(1000, 0.1f));
-    b.write(constant(2000, 0.2f));
+    CHECK(out[479] == 0.f);
+    b.write(constant(4000, 0.2f));  // more than the target and 20 ms: a backlog plays at once
+    mixer.mix(out);
+    CHECK(out[0] == doctest::Approx(0.2f));
+    CHECK(out[479] == doctest::Approx(0.2f));
     mixer.mix(out);
     CHECK(out[0] == doctest::Approx(0.3f));
     CHECK(out[479] == doctest::Approx(0.3f));
+    CHECK(mixer.underruns() == 0);
+}
+
+namespace {
+// Sound captured as a ramp (sample k is (k + 1) * 1e-6), arriving in blocks of `block` samples,
+// each as soon as it is whole, and mixed 10 ms at a time for 5 s. Returns how long after its
+// capture the mixer plays a sample (ms: the same for every sample once playing; -1 if it
+// varies); `underruns` gets what the mixer counted.
+double play_delay_ms(std::size_t block, uint64_t& underruns) {
+    SampleRing ring(kSampleRingCapacity);
+    AudioMixer mixer({&ring});
+    constexpr std::size_t kPull = 480;
+    std::vector<float> out(kPull), in(block);
+    std::size_t captured = 0;
+    double delay = -2;
+    for (std::size_t pulled = 0; pulled < 5 * 48000; pulled += kPull) {
+        while (captured + block <= pulled) {  // each block whole by now
+            for (std::size_t i = 0; i < block; ++i) in[i] = float(captured + i + 1) * 1e-6f;
+            ring.write(in);
+            captured += block;
+        }
+        mixer.mix(out);
+        for (std::size_t i = 0; i < kPull; ++i) {
+            if (out[i] == 0.f) continue;
+            const double sample = std::round(double(out[i]) / 1e-6) - 1;
+            const double d = (double(pulled + i) - sample) / 48.0;
+            if (delay == -2) delay = d;
+            if (std::abs(d - delay) > 0.1) delay = -1;
+        }
+    }
+    underruns = mixer.underruns();
+    return delay;
+}
+}  // namespace
+
+TEST_CASE("mixer: 40 ms blocks 40 ms apart play steadily, 20 ms later than 20 ms blocks") {
+    // Each starts 20 ms behind its first block: 20 ms blocks to make up the 40 ms target,
+    // 40 ms blocks as the slack for the next. Waiting for the target to fill would start 40 ms
+    // blocks behind the second one, 40 ms later; starting them at once would run dry.
+    uint64_t underruns20 = 0, underruns40 = 0;
+    const double d20 = play_delay_ms(960, underruns20);
+    const double d40 = play_delay_ms(1920, underruns40);
+    MESSAGE("capture to play: " << d20 << " ms with 20 ms blocks, " << d40 << " ms with 40 ms");
+    CHECK(underruns20 == 0);
+    CHECK(underruns40 == 0);
+    CHECK(d20 == doctest::Approx(40.0));
+    CHECK(d40 == doctest::Approx(60.0));
 }
 
 TEST_CASE("mixer: an underrun fades out, counts, and grows the buffer target by 20 ms") {
     SampleRing a(48000);
     AudioMixer mixer({&a});
-    a.write(constant(2000, 0.4f));
+    a.write(constant(3500, 0.4f));  // over the target and 20 ms: plays at once
     std::vector<float> out(1500);
     mixer.mix(out);
+    CHECK(out[0] == doctest::Approx(0.4f));
     CHECK(mixer.underruns() == 0);
-    mixer.mix(out);  // 500 left: underrun
+    out.resize(2500);
+    mixer.mix(out);  // 2000 left: underrun
     CHECK(mixer.underruns() == 1);
-    CHECK(out[499] == doctest::Approx(0.4f));
-    CHECK(out[500] < 0.4f);
-    CHECK(out[500] > 0.f);                          // fading, not a click
-    CHECK(out[500 + 240] == doctest::Approx(0.f));  // 5 ms later: silent
+    CHECK(out[1999] == doctest::Approx(0.4f));
+    CHECK(out[2000] < 0.4f);
+    CHECK(out[2000] > 0.f);                          // fading, not a click
+    CHECK(out[2000 + 240] == doctest::Approx(0.f));  // 5 ms later: silent
     CHECK(mixer.target(0) == AudioMixer::kStartTarget + AudioMixer::kGrowStep);
 }
 
@@ -115,10 +167,15 @@ TEST_CASE("mixer: a receiver writing, the audio thread mixing and the loop mutin
     loop.join();
     CHECK(written == kBlocks);
     CHECK(in_range);
-    // Unmuted, with more than the largest target queued, it plays at once.
-    a.write(constant(AudioMixer::kMaxTarget + 1000, 0.25f));
-    mixer.mix(out);
-    CHECK(out[0] == doctest::Approx(0.25f));
+    // Unmuted, with more than the largest target queued, it plays: at once, or once the
+    // silence of a start the last mixes began is over (at most the largest target + 20 ms).
+    a.write(constant(AudioMixer::kMaxTarget + AudioMixer::kMinLead + 1000, 0.25f));
+    bool heard = false;
+    for (std::size_t k = 0; k * out.size() <= AudioMixer::kMaxTarget + AudioMixer::kMinLead; ++k) {
+        mixer.mix(out);
+        if (out.back() == doctest::Approx(0.25f)) heard = true;
+    }
+    CHECK(heard);
 }
 
 TEST_CASE("soft clip: linear up to 0.5, bounded by 1, odd, monotonic") {
