@@ -56,6 +56,8 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
                 r.rate = std::make_unique<RateController>(cost(start), cost(0), cost(top) * 1.25);
             }
             const RateController::State before = r.rate->state();
+            r.overuse_streak = e.delay == static_cast<uint8_t>(DelaySignal::overuse) ? r.overuse_streak + 1 : 0;
+            r.loss = e.loss / 255.0;
             r.rate->on_feedback({reports[p].at_us, double(e.rx_kbps), e.loss / 255.0,
                                  static_cast<DelaySignal>(e.delay)});
             // A probe its path could not carry: try again later, less often.
@@ -70,6 +72,9 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         d.active = active[p];
         d.wanted = r.wanted >= 0 ? r.wanted : start_layer_;
         d.target_kbps = r.rate ? r.rate->target_kbps() : cost(d.wanted);
+        const bool congested = r.overuse_streak >= 2 || r.loss >= 0.05;
+        if (!congested && r.chosen >= 0 && r.chosen <= d.wanted)
+            d.target_kbps = std::max(d.target_kbps, cost(r.chosen));  // no step down on a blip
         if (r.probing && now_us >= r.probe_until_us) {
             r.probing = false;  // it held: the next one may come soon
             r.probe_interval_us = kProbeFirstUs;
@@ -87,6 +92,7 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
     }
     std::vector<int> chosen = allocate_layers(costs, demands, 0.0, budget_kbps);
     for (std::size_t p = 0; p < receivers_.size(); ++p) {
+        if (chosen[p] >= 0) receivers_[p].chosen = chosen[p];
         status_[p].target.store(receivers_[p].rate ? receivers_[p].rate->target_kbps() : 0,
                                 std::memory_order_relaxed);
         status_[p].held_down.store(chosen[p] >= 0 && chosen[p] < demands[p].wanted,

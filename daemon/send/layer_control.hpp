@@ -4,6 +4,11 @@
 // budget (what SendQueueGate measures our uplink draining, when it is saturated), the least
 // important receivers stepping down first, never below the smallest layer (sound is never cut).
 //
+// A receiver steps down only on confirmed congestion: overuse in two reports in a row (half a
+// second) or 5 % loss. A lone overuse report (a scheduling stall on a busy machine reads as a
+// delay spike) lowers its controller's target, but not its layer: layers are coarse, and one
+// step down costs a picture three times smaller and an IDR each way.
+//
 // Probing: layers are coarse (a receiver at the half-size layer receives ~245 kbit/s, the top
 // layer costs ~1045), so a target capped by what is received could never reach the next layer.
 // A receiver that wants more than its target pays for, whose target is held by that cap, is
@@ -66,6 +71,9 @@ class LayerControl {
         bool probing = false;
         int64_t probe_until_us = 0, next_probe_us = 0;
         int64_t probe_interval_us = kProbeFirstUs;
+        int overuse_streak = 0;  // reports in a row that said overuse
+        double loss = 0;         // the last report's
+        int chosen = -1;         // the layer chosen last time
     };
     struct Pending {
         std::optional<ReceiverReportEntry> entry;
