@@ -1,5 +1,6 @@
 // demux_fuzz: libFuzzer target for one peer's receive path: datagram checks, continuity
-// accounting and presence messages as the event loop does them (PeerLink::on_datagram), then
+// accounting, presence messages, receiver reports and the arrival monitor (rate, loss, delay
+// trend) as the event loop does them (PeerLink::on_datagram), then
 // PeerReceiver's TS demuxer and decoders (a custom AVIO over its queue), on the fuzzer thread.
 //
 // Input: [mode] [seed] then the stream bytes, cut into datagrams:
@@ -25,9 +26,11 @@ extern "C" {
 }
 
 #include "config/room.hpp"
+#include "daemon/receive/arrival_monitor.hpp"
 #include "daemon/receive/peer_receiver.hpp"
 #include "protocol/opus_ts.hpp"
 #include "protocol/peer_message.hpp"
+#include "protocol/receiver_report.hpp"
 #include "protocol/ts_packet.hpp"
 
 namespace {
@@ -50,8 +53,16 @@ struct Rng {  // xorshift32: the cut sizes, reproducible from the input alone
 };
 
 // What PeerLink::on_datagram does with one datagram before it reaches the receiver.
-void on_datagram(std::span<const uint8_t> d, ContinuityTracker& cc, PeerReceiver& receiver) {
+void on_datagram(std::span<const uint8_t> d, ContinuityTracker& cc, PeerReceiver& receiver,
+                 ArrivalMonitor& arrival, int64_t now_us) {
     if (!is_ts_datagram(d)) return;  // counted as bad_datagrams, never queued
+    arrival.on_datagram(d, now_us, std::nullopt);
+    if (auto r = find_receiver_report(d)) {
+        // What decodes must encode to the same entries.
+        const auto packet = encode_receiver_report(*r, 5);
+        auto again = find_receiver_report(packet);
+        if (!again || !(*again == *r)) fail("receiver report does not round-trip");
+    }
     const uint64_t packets_before = cc.packets();
     cc.add_datagram(d);
     if (cc.packets() - packets_before != d.size() / kTsPacketSize)
@@ -96,6 +107,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
     PeerReceiver receiver("fuzz", VideoSettings{});
     ContinuityTracker cc;
+    ArrivalMonitor arrival;
+    int64_t now_us = 1'000'000;
     std::size_t pos = 0;
     bool restarted = false;
     while (pos < stream.size()) {
@@ -108,7 +121,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                             ? 1 + rng.next() % kMaxDatagram
                             : kTsPacketSize * (fixed_packets ? fixed_packets : 1 + rng.next() % 7);
         n = std::min(n, stream.size() - pos);
-        on_datagram(stream.subspan(pos, n), cc, receiver);
+        on_datagram(stream.subspan(pos, n), cc, receiver, arrival, now_us);
+        now_us += 1 + rng.next() % 20'000;  // arrivals up to 20 ms apart
+        if (rng.next() % 16 == 0) {
+            const ArrivalReport a = arrival.take(now_us);
+            if (!(a.loss_fraction >= 0 && a.loss_fraction <= 1) || !(a.rx_kbps >= 0))
+                fail("arrival monitor: a figure out of range");
+        }
         pos += n;
     }
     receiver.queue().push(PeerDatagram{true, {}});
