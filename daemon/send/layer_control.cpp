@@ -10,6 +10,10 @@ namespace meshcall {
 namespace {
 // Sound's cost on the wire per copy, beside the Opus bitrate (TS, IP and UDP headers).
 constexpr double kAudioWireOverhead = 1.4;
+// A probe reported with more loss than this did not hold (RateController's "no loss": 2 %). A
+// full drop-tail queue shows no delay trend, only loss: overuse alone would never end a probe
+// into a link that is already full.
+constexpr double kProbeLossMax = 0.02;
 }  // namespace
 
 LayerControl::LayerControl(std::vector<LayerSpec> layers, int audio_kbps, std::size_t receivers,
@@ -49,11 +53,17 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
                 r.rate = std::make_unique<RateController>(cost(start), cost(0), cost(top) * 1.25);
             }
             const RateController::State before = r.rate->state();
+            const double target_before = r.rate->target_kbps();
             r.rate->on_feedback({reports[p].at_us, double(e.rx_kbps), e.loss / 255.0,
                                  static_cast<DelaySignal>(e.delay)});
-            // A probe its path could not carry: try again later, less often.
-            if (r.probing && r.rate->state() == RateController::State::decrease &&
-                before != RateController::State::decrease) {
+            // The path said it carries less than before, or loses what we send: what a probe
+            // proved no longer holds.
+            if (r.rate->target_kbps() < target_before || e.loss / 255.0 > kProbeLossMax)
+                r.proven_layer = -1;
+            // A probe its path could not carry (overuse, or loss): try again later, less often.
+            const bool overuse = r.rate->state() == RateController::State::decrease &&
+                                 before != RateController::State::decrease;
+            if (r.probing && (overuse || e.loss / 255.0 > kProbeLossMax)) {
                 r.probing = false;
                 r.probe_interval_us = std::min(kProbeMaxUs, r.probe_interval_us * 2);
                 r.next_probe_us = now_us + r.probe_interval_us;
@@ -64,19 +74,25 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         d.wanted = r.wanted >= 0 ? r.wanted : start_layer_;
         d.target_kbps = r.rate ? r.rate->target_kbps() : cost(d.wanted);
         if (r.probing && now_us >= r.probe_until_us) {
-            r.probing = false;  // it held: the next one may come soon
+            r.probing = false;  // it held: the receiver keeps that layer; the next may come soon
+            r.proven_layer = std::max(r.proven_layer, r.probe_layer);
             r.probe_interval_us = kProbeFirstUs;
             r.next_probe_us = now_us + r.probe_interval_us;
         }
+        if (r.proven_layer >= 0) d.target_kbps = std::max(d.target_kbps, cost(r.proven_layer));
         if (!r.probing && r.rate && r.rate->application_limited() && now_us >= r.next_probe_us) {
             int affordable = 0;
             while (affordable < top && cost(affordable + 1) <= d.target_kbps) ++affordable;
             if (affordable < d.wanted) {
                 r.probing = true;
+                r.probe_layer = affordable + 1;
                 r.probe_until_us = now_us + kProbeForUs;
             }
         }
-        d.probe = r.probing;
+        // One layer up for the whole probe: its cost counts as paid (not one above whatever
+        // the target grows to meanwhile, which would climb two layers in one probe).
+        if (r.probing) d.target_kbps = std::max(d.target_kbps, cost(r.probe_layer));
+        d.probe = false;
     }
     std::vector<int> chosen = allocate_layers(costs, demands, audio_kbps_, budget_kbps);
     for (std::size_t p = 0; p < receivers_.size(); ++p) {
