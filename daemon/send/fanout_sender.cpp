@@ -160,7 +160,9 @@ void FanoutSender::send(std::span<const uint8_t> datagram, bool presence, bool m
         next += static_cast<std::size_t>(n);
     }
     if (presence) send_probes();
-    gate_.sent();
+    std::size_t copies = 0;
+    for (std::size_t k = 0; k < batch_.size(); ++k) copies += !batch_failed_[k];
+    gate_.sent(wire_size * copies);
     counters_.bytes.fetch_add(wire_size, std::memory_order_relaxed);
     for (std::size_t k = 0; k < batch_.size(); ++k)
         if (!batch_failed_[k]) on_peer_sent(batch_peers_[k], now);

@@ -10,6 +10,12 @@ namespace meshcall {
 namespace {
 // Sound's cost on the wire per copy, beside the Opus bitrate (TS, IP and UDP headers).
 constexpr double kAudioWireOverhead = 1.4;
+// A probe reported with more loss than this did not hold (RateController's "no loss": 2 %). A
+// full drop-tail queue shows no delay trend, only loss: overuse alone would never end a probe
+// into a link that is already full.
+constexpr double kProbeLossMax = 0.02;
+// A report with this much loss is congestion: the receiver steps down.
+constexpr double kLossyPath = 0.05;
 }  // namespace
 
 LayerControl::LayerControl(std::vector<LayerSpec> layers, int audio_kbps, std::size_t receivers,
@@ -58,11 +64,18 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
             const RateController::State before = r.rate->state();
             r.overuse_streak = e.delay == static_cast<uint8_t>(DelaySignal::overuse) ? r.overuse_streak + 1 : 0;
             r.loss = e.loss / 255.0;
+            r.rx_kbps = e.rx_kbps;
+            const double target_before = r.rate->target_kbps();
             r.rate->on_feedback({reports[p].at_us, double(e.rx_kbps), e.loss / 255.0,
                                  static_cast<DelaySignal>(e.delay)});
-            // A probe its path could not carry: try again later, less often.
-            if (r.probing && r.rate->state() == RateController::State::decrease &&
-                before != RateController::State::decrease) {
+            // The path said it carries less than before, or loses what we send: what a probe
+            // proved no longer holds.
+            if (r.rate->target_kbps() < target_before || e.loss / 255.0 > kProbeLossMax)
+                r.proven_layer = -1;
+            // A probe its path could not carry (overuse, or loss): try again later, less often.
+            const bool overuse = r.rate->state() == RateController::State::decrease &&
+                                 before != RateController::State::decrease;
+            if (r.probing && (overuse || e.loss / 255.0 > kProbeLossMax)) {
                 r.probing = false;
                 r.probe_interval_us = std::min(kProbeMaxUs, r.probe_interval_us * 2);
                 r.next_probe_us = now_us + r.probe_interval_us;
@@ -72,23 +85,33 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         d.active = active[p];
         d.wanted = r.wanted >= 0 ? r.wanted : start_layer_;
         d.target_kbps = r.rate ? r.rate->target_kbps() : cost(d.wanted);
-        const bool congested = r.overuse_streak >= 2 || r.loss >= 0.05;
+        const bool congested = r.overuse_streak >= 2 || r.loss >= kLossyPath;
         if (!congested && r.chosen >= 0 && r.chosen <= d.wanted)
             d.target_kbps = std::max(d.target_kbps, cost(r.chosen));  // no step down on a blip
+        // Sustained loss breaks pictures until the next refresh (the controller holds between
+        // 2 and 10 %): below what arrives now, so the layer steps down.
+        if (r.rate && r.loss >= kLossyPath) d.target_kbps = std::min(d.target_kbps, 0.85 * r.rx_kbps);
         if (r.probing && now_us >= r.probe_until_us) {
-            r.probing = false;  // it held: the next one may come soon
+            r.probing = false;  // it held: the receiver keeps that layer; the next may come soon
+            r.proven_layer = std::max(r.proven_layer, r.probe_layer);
             r.probe_interval_us = kProbeFirstUs;
             r.next_probe_us = now_us + r.probe_interval_us;
         }
+        if (r.proven_layer >= 0 && !congested)
+            d.target_kbps = std::max(d.target_kbps, cost(r.proven_layer));
         if (!r.probing && r.rate && r.rate->application_limited() && now_us >= r.next_probe_us) {
             int affordable = 0;
             while (affordable < top && cost(affordable + 1) <= d.target_kbps) ++affordable;
             if (affordable < d.wanted) {
                 r.probing = true;
+                r.probe_layer = affordable + 1;
                 r.probe_until_us = now_us + kProbeForUs;
             }
         }
-        d.probe = r.probing;
+        // One layer up for the whole probe: its cost counts as paid (not one above whatever
+        // the target grows to meanwhile, which would climb two layers in one probe).
+        if (r.probing) d.target_kbps = std::max(d.target_kbps, cost(r.probe_layer));
+        d.probe = false;
     }
     std::vector<int> chosen = allocate_layers(costs, demands, 0.0, budget_kbps);
     for (std::size_t p = 0; p < receivers_.size(); ++p) {

@@ -5,7 +5,8 @@
 // important receivers stepping down first, never below the smallest layer (sound is never cut).
 //
 // A receiver steps down only on confirmed congestion: overuse in two reports in a row (half a
-// second) or 5 % loss. A lone overuse report (a scheduling stall on a busy machine reads as a
+// second) or 5 % loss (then below what arrives: sustained loss breaks pictures until the next
+// refresh, where the controller alone would hold between 2 and 10 %). A lone overuse report (a scheduling stall on a busy machine reads as a
 // delay spike) lowers its controller's target, but not its layer: layers are coarse, and one
 // step down costs a picture three times smaller and an IDR each way.
 //
@@ -15,6 +16,12 @@
 // given the next layer up for 2 s every 2 s at first; a probe that ends in overuse or loss
 // (its path could not carry it) doubles that interval, up to 8 s (a capped link sees one brief
 // probe every 8 s; a link whose cap lifted climbs back within ~10 s).
+// A probe is one layer: the one above what the target paid for when it began, held for its 2 s
+// even as the target grows with what it brings back. A probe that held proves that layer: the
+// receiver keeps it (its cost counts as paid) until its target next decreases or it reports loss.
+// Without that, a layer whose encoder sends less than its nominal bitrate (an easy scene) could
+// never be paid for, the target being capped at 1.5 x what is received: it came and went with
+// every probe.
 //
 // Threads: on_report() from any thread (the loop); everything else on the send thread; the
 // status getters from any thread.
@@ -69,10 +76,13 @@ class LayerControl {
         std::unique_ptr<RateController> rate;  // created at its first report
         int wanted = -1;                       // from its reports; -1: none yet
         bool probing = false;
+        int probe_layer = -1;   // the layer being probed
+        int proven_layer = -1;  // the last probe that held, until the target decreases; -1: none
         int64_t probe_until_us = 0, next_probe_us = 0;
         int64_t probe_interval_us = kProbeFirstUs;
         int overuse_streak = 0;  // reports in a row that said overuse
         double loss = 0;         // the last report's
+        double rx_kbps = 0;      // the last report's
         int chosen = -1;         // the layer chosen last time
     };
     struct Pending {

@@ -60,7 +60,15 @@ int64_t SendQueueGate::sample(int64_t now, int& q) {
         window_q0_ = q;
         window_enqueued0_ = enqueued_;
     }
-    drain_kbps_.store(drain_rate_ * 8 / 1000 * 1316.0 / 2304.0, std::memory_order_relaxed);
+    // Truesize to payload: as measured on what was sent, else a full datagram's ratio.
+    const double ratio = payload_enqueued_ > 100'000
+                             ? double(payload_) / double(payload_enqueued_)
+                             : 1316.0 / 2304.0;
+    if (payload_enqueued_ > 10'000'000) {  // a recent ratio: halve the history now and then
+        payload_ /= 2;
+        payload_enqueued_ /= 2;
+    }
+    drain_kbps_.store(drain_rate_ * 8 / 1000 * ratio, std::memory_order_relaxed);
     const double rate = drain_rate_ > 0 ? drain_rate_ : settings_.nominal_bytes_per_s;
     const auto delay = static_cast<int64_t>(double(q) * 1e6 / std::max(rate, 1.0));
     queue_ms_.store(delay / 1000, std::memory_order_relaxed);
@@ -113,9 +121,15 @@ bool SendQueueGate::admit_datagram(bool presence) {
     return false;
 }
 
-void SendQueueGate::sent() {
+void SendQueueGate::sent(uint64_t payload_bytes) {
     const int after = queued_();
-    if (after > before_) enqueued_ += static_cast<uint64_t>(after - before_);
+    if (after > before_) {
+        enqueued_ += static_cast<uint64_t>(after - before_);
+        if (payload_bytes > 0) {
+            payload_ += payload_bytes;
+            payload_enqueued_ += static_cast<uint64_t>(after - before_);
+        }
+    }
 }
 
 void SendQueueGate::refused(uint64_t n) {

@@ -56,7 +56,8 @@ class SendQueueGate {
     // Before sending a datagram: false when it should be dropped (media over the hard limit).
     bool admit_datagram(bool presence);
     // After the send that admit_datagram allowed.
-    void sent();
+    // `payload_bytes`: the UDP payload handed over (every copy; 0: not told), for drain_kbps.
+    void sent(uint64_t payload_bytes = 0);
     // `n` media datagrams the kernel refused for want of buffer space (EAGAIN).
     void refused(uint64_t n);
     // The send thread, at least every 100 ms or so: ends an episode that has gone quiet.
@@ -74,8 +75,9 @@ class SendQueueGate {
     uint64_t episodes() const { return episodes_.load(std::memory_order_relaxed); }
     // The queue's delay at the last reading, in milliseconds.
     int64_t queue_ms() const { return queue_ms_.load(std::memory_order_relaxed); }
-    // What the upload drains while the queue stays non-empty, in kbit/s of UDP payload (a
-    // full datagram's truesize is ~1.75 times its payload); 0 when not measured (the queue
+    // What the upload drains while the queue stays non-empty, in kbit/s of UDP payload (the
+    // truesize the queue counts, times the payload-to-truesize ratio of what was sent: ~0.57
+    // for full datagrams, far less for small sound ones); 0 when not measured (the queue
     // empties: the upload takes what we send).
     double drain_kbps() const { return drain_kbps_.load(std::memory_order_relaxed); }
 
@@ -93,6 +95,7 @@ class SendQueueGate {
     // Drain-rate estimate (send thread).
     double drain_rate_ = 0;     // bytes a second; 0: not measured since the queue last emptied
     uint64_t enqueued_ = 0;     // bytes that went in, summed over sends
+    uint64_t payload_ = 0, payload_enqueued_ = 0;  // payload told, and the truesize it took
     bool window_open_ = false;  // the queue has stayed non-empty since window_t0_
     int64_t window_t0_ = 0;
     int window_q0_ = 0;

@@ -14,9 +14,9 @@ def stop_all(lab, checks):
                      f"(alive={alive}, exit={rc})" + ("" if alive and rc == 0 else f"\n{d.log_tail()}"))
 
 
-def start_call(lab, checks):
+def start_call(lab, checks, seconds=20):
     lab.start_all()
-    ok = lab.wait_connected(seconds=20)
+    ok = lab.wait_connected(seconds=seconds)
     checks.check(ok, "the call is up: every daemon decodes every other's video")
     if not ok:
         for d in lab.daemons.values():

@@ -5,7 +5,7 @@ and one PASS/FAIL line per criterion; exit 0 all passed, 1 a criterion failed, 7
 (not root, no namespaces, no nftables: CTest shows it as skipped, with the reason).
 
     net_test.py CASE [--only video|audio] [--meshcalld PATH] [--keep]
-    CASE: loss1 loss5 burst blackout jitter ratecap sendeperm
+    CASE: loss1 loss5 burst blackout jitter ratecap sendeperm layers_downcap layers_upcap
 
 The impaired stream is alice -> bob, measured at bob; carol is the control whose streams are
 not impaired (except in `blackout`, where carol is the one cut off, and `jitter`, where all of
@@ -24,6 +24,7 @@ import netlab  # noqa: E402
 from netlab import Lab, Skip, log, tone_amplitudes, tone_hz, read_wav, wait_until  # noqa: E402
 from calls import start_call, stop_all  # noqa: E402
 from send_cases import case_ratecap, case_sendeperm  # noqa: E402  (the send path's cases)
+import layer_cases  # noqa: E402  (the video layers' cases)
 
 REFRESH_S = 1.0  # x264 intra refresh: keyint = fps, one cycle a second (README, "Wire format")
 # bob, the receiver, first: alice's and carol's tones are then 410 and 520 Hz, where a repeated,
@@ -389,7 +390,10 @@ def case_jitter(lab, checks):
 
 NEEDS = {"blackout": ("bridge",), "jitter": ("tproxy", "dup")}
 CASES = {"loss1": case_loss1, "loss5": case_loss5, "burst": case_burst, "blackout": case_blackout,
-         "jitter": case_jitter, "ratecap": case_ratecap, "sendeperm": case_sendeperm}
+         "jitter": case_jitter, "ratecap": case_ratecap, "sendeperm": case_sendeperm,
+         "layers_downcap": layer_cases.case_layers_downcap, "layers_upcap": layer_cases.case_layers_upcap}
+# The Lab of a case that is not the 3-party call of NAMES (320x240, 30 fps, 400 kbit/s).
+LABS = layer_cases.LABS
 
 
 def main():
@@ -407,7 +411,8 @@ def main():
         netlab.check_environment(NEEDS.get(args.case, ()))
         if args.meshcalld and not Path(args.meshcalld).exists():
             raise Skip(f"{args.meshcalld} does not exist")
-        with Lab(NAMES, tag=args.case[:6], meshcalld=args.meshcalld, keep_dir=args.keep) as lab:
+        lab_args = {"names": NAMES, **LABS.get(args.case, {})}
+        with Lab(tag=args.case[:6], meshcalld=args.meshcalld, keep_dir=args.keep, **lab_args) as lab:
             log(f"{args.case}: {CASES[args.case].__doc__.strip().splitlines()[0]}")
             try:
                 CASES[args.case](lab, checks)

@@ -511,6 +511,27 @@ table ip mcdup {{
     def rate_uncap(self, name):
         sh(["tc", "-n", self.ns(name), "qdisc", "del", "dev", "eth0", "root"], check=False)
 
+    def download_cap(self, name, kbit, queue_ms=300):
+        """Caps what flows into `name` (its download): tbf on the egress of its port on the bridge
+        (`pK` in the hub), i.e. the last hop before its eth0, with a queue of `queue_ms` at the
+        cap (a home router's downstream buffer: delay builds, then the excess is dropped)."""
+        limit = max(int(kbit * 1000 / 8 * queue_ms / 1000), 3 * 1500)
+        sh(["tc", "-n", self.ns("hub"), "qdisc", "replace", "dev", f"p{self.index(name)}", "root", "tbf",
+            "rate", f"{kbit}kbit", "burst", "8kb", "limit", str(limit)])
+
+    def download_uncap(self, name):
+        sh(["tc", "-n", self.ns("hub"), "qdisc", "del", "dev", f"p{self.index(name)}", "root"], check=False)
+
+    def download_stats(self, name):
+        """The download cap's qdisc: bytes queued, datagrams dropped and sent so far (None: no cap)."""
+        r = sh(["tc", "-n", self.ns("hub"), "-j", "-s", "qdisc", "show", "dev", f"p{self.index(name)}"],
+               check=False)
+        try:
+            q = next(q for q in json.loads(r.stdout) if q.get("kind") == "tbf")
+            return {"backlog": q.get("backlog", 0), "drops": q.get("drops", 0), "sent": q.get("packets", 0)}
+        except (ValueError, StopIteration):
+            return None
+
     def qdisc_stats(self, name):
         r = sh(["tc", "-n", self.ns(name), "-j", "-s", "qdisc", "show", "dev", "eth0"], check=False)
         try:
