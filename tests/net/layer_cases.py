@@ -15,7 +15,7 @@ from netlab import log, wait_until
 
 ROOM = {"width": 640, "height": 480, "fps": 30, "bitrate_kbps": 1000}
 TOP = 2  # the room's own size
-AUDIO_FPS = 50  # Opus frames of 20 ms
+AUDIO_FPS = 25  # Opus packets of 40 ms (daemon/send/encoders.cpp)
 # The machine holds a call when every stream of it, unimpaired, comes at >= this share of the
 # frame rate: checked first, so that a criterion failing later is not the machine's doing.
 HOLDS = 0.8
@@ -117,7 +117,7 @@ FPS_SLACK = 0.95
 
 def judge_streams(checks, what, a, b, receiver, senders, min_fps):
     """Every sender's video at `receiver` >= min_fps (less FPS_SLACK) over the window a..b, and
-    its sound continuous: >= 95 % of 50 Opus frames a second decoded, at most 2 % of the window
+    its sound continuous: >= 95 % of 25 Opus packets a second decoded, at most 2 % of the window
     concealed."""
     window = b.at[receiver] - a.at[receiver]
     for s in senders:
