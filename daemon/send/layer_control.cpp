@@ -99,7 +99,10 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         }
         if (r.proven_layer >= 0 && !congested)
             d.target_kbps = std::max(d.target_kbps, cost(r.proven_layer));
-        if (!r.probing && r.rate && r.rate->application_limited() && now_us >= r.next_probe_us) {
+        // No probe while our own upload is the limit: a probe there only moves another
+        // receiver down (an IDR each way) and tells nothing about the receiver's path.
+        if (!r.probing && budget_kbps <= 0 && r.rate && r.rate->application_limited() &&
+            now_us >= r.next_probe_us) {
             int affordable = 0;
             while (affordable < top && cost(affordable + 1) <= d.target_kbps) ++affordable;
             if (affordable < d.wanted) {

@@ -145,7 +145,7 @@ void MediaSender::choose_layers(int64_t now_us) {
     // building, raised 8 % a second until nothing holds it (then none).
     const SendQueueGate& gate = fanout_.gate();
     if (gate.saturated() && gate.drain_kbps() > 0) {
-        budget_kbps_ = 0.9 * gate.drain_kbps();
+        budget_kbps_ = 0.8 * gate.drain_kbps();  // headroom for IDRs and the switches
     } else if (budget_kbps_ > 0) {
         budget_kbps_ *= 1.0 + 0.08 * dt;
         const double all = double(fanout_.size()) * (layer_specs_.back().kbps + 100.0);

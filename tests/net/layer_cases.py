@@ -267,10 +267,10 @@ def _upcap_row(snap, capped, names):
             f"budget {me['upload_budget_kbps']}, saturated {me['upload_saturated']}, queue {me['send_queue_ms']} ms")
 
 
-def case_layers_upcap(lab, checks):
+def case_layers_upcap(lab, checks, cap_kbps=2000):
     """A 7-party call; alice's upload capped at 2 Mbit/s: every peer keeps >= 15 fps from her at some
     layer, her sound continuous at every peer, and her send queue bounded (under 1 s)."""
-    capped, cap_kbps = "alice", 2000
+    capped = "alice"
     settle_s, window_s = 3, 10
     names = lab.names
     others = [n for n in names if n != capped]
@@ -322,3 +322,4 @@ def case_layers_upcap(lab, checks):
     checks.check(in_window < 1000, f"{capped}'s send queue stays under 1 s in the window (max {in_window} ms; "
                  f"{worst[1]} ms at {worst[0]} s of the cap)")
     stop_all(lab, checks)
+
