@@ -106,7 +106,7 @@ class Bench:
         v = room["doc"]["video"]
         w, h, fps, kbps = v["width"], v["height"], v["fps"], v["bitrate_kbps"]
         layers = [(w, h, fps, kbps)]
-        for size_div, kbps_div, max_fps in ((2, 5, 60), (4, 15, 15))[: v.get("layers", 3) - 1]:
+        for size_div, kbps_div, max_fps in ((2, 6, 60), (4, 15, 15))[: v.get("layers", 3) - 1]:
             lw, lh = max(2, (w // size_div) & ~1), max(2, (h // size_div) & ~1)
             if lw < 80 or lh < 60:
                 break
@@ -133,8 +133,28 @@ class Bench:
         return ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-intra-refresh", "1",
                 "-forced-idr", "1", "-g", str(fps), "-bf", "0", "-b:v", f"{vk}k", "-maxrate", f"{vk}k",
                 "-bufsize", f"{vk // 2}k", "-x264-params", "repeat-headers=1", "-threads", "1",
-                "-c:a", "libopus", "-b:a", f"{ak}k", "-application", "voip", "-frame_duration", "20",
-                "-ac", "1", "-ar", "48000"]
+                # Sound as AudioEncoder makes it (issue 15): 40 ms packets of a constant size, one
+                # TS packet each (159 bytes: 31.8 kbit/s for 32).
+                "-c:a", "libopus", "-b:a", f"{self.opus_bps(ak)}", "-vbr", "off", "-application", "voip",
+                "-frame_duration", "40", "-fec", "1", "-packet_loss", "5", "-ac", "1", "-ar", "48000"]
+
+    @staticmethod
+    def opus_bps(kbps):
+        """AudioEncoder::packet_bitrate: a 40 ms packet that fits whole TS packets, trimmed by at
+        most 2 % to save one (daemon/send/encoders.cpp)."""
+        size = kbps * 1000 * 40 // 8000
+
+        def cap(packets):  # protocol/opus_ts.cpp, opus_ts_capacity
+            room = packets * 184 - 8 - 14 - 2  # TS payload - PCR field - PES header - 0x7fe0
+            m = room - 1
+            while m > 0 and m // 255 + 1 + m > room:
+                m -= 1
+            return m
+        n = 1
+        while cap(n) < size:
+            n += 1
+        fit = cap(n - 1) if n > 1 and (size - cap(n - 1)) * 50 <= size else size
+        return fit * 8000 // 40
 
     # What meshcalld's muxer does (daemon/send/ts_muxer.cpp).
     TS_OPTS = {"omit_video_pes_length": "0", "pes_payload_size": "0", "pat_period": "0.25", "sdt_period": "1"}

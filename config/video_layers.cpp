@@ -17,7 +17,7 @@ std::vector<LayerSpec> video_layers(const VideoSettings& video) {
     struct Step {
         int size_div, kbps_div, max_fps;
     };
-    constexpr Step kSteps[] = {{2, 5, 60}, {4, 15, 15}};
+    constexpr Step kSteps[] = {{2, 6, 60}, {4, 15, 15}};
     std::vector<LayerSpec> below;
     for (int k = 0; k < video.layers - 1 && k < 2; ++k) {
         const Step s = kSteps[k];

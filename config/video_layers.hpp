@@ -17,7 +17,7 @@ struct LayerSpec {
 
 // The room's layers, smallest first; the last is the room's own size, rate and bitrate.
 // Below it (as `video.layers` allows, and while a layer stays at least 80x60): half the size at
-// a fifth of the bitrate, then a quarter of the size at a fifteenth and at most 15 fps (measured
+// a sixth of the bitrate, then a quarter of the size at a fifteenth and at most 15 fps (measured
 // with x264 ultrafast: 640x480 0.86 ms a frame, 320x240 0.23, 160x120 0.09; docs/benchmarks.md,
 // "Layers").
 std::vector<LayerSpec> video_layers(const VideoSettings& video);

@@ -10,7 +10,7 @@
 // delay spike) lowers its controller's target, but not its layer: layers are coarse, and one
 // step down costs a picture three times smaller and an IDR each way.
 //
-// Probing: layers are coarse (a receiver at the half-size layer receives ~245 kbit/s, the top
+// Probing: layers are coarse (a receiver at the half-size layer receives ~210 kbit/s, the top
 // layer costs ~1045), so a target capped by what is received could never reach the next layer.
 // A receiver that wants more than its target pays for, whose target is held by that cap, is
 // given the next layer up for 2 s every 2 s at first; a probe that ends in overuse or loss
