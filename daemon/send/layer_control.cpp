@@ -30,8 +30,9 @@ LayerControl::LayerControl(std::vector<LayerSpec> layers, int audio_kbps, std::s
       status_(receivers) {}
 
 bool LayerControl::on_report(std::size_t peer, const ReceiverReportEntry& entry, int64_t now_us) {
-    if (peer >= pending_.size()) return false;
+    // Under the lock even the size: update() swaps pending_ on the send thread.
     std::lock_guard lock(pending_mutex_);
+    if (peer >= pending_.size()) return false;
     // Two reports between updates: the rates of the first would be lost; its wish is not.
     pending_[peer] = Pending{entry, now_us};
     const bool changed = last_asked_[peer] != entry.want_layer;
