@@ -16,7 +16,8 @@ namespace {
 // How long a switch may take (the issue: within 1 s). A sanitized build runs everything
 // several times slower on this 2-core machine: it is judged on the switch, not its speed.
 #if defined(MESHCALL_SLOW_BUILD)
-constexpr auto kSwitchWithin = 4s;
+// Seven sanitized daemons on two cores take 4-8 s: the switch is judged, not its speed.
+constexpr auto kSwitchWithin = 20s;
 #else
 constexpr auto kSwitchWithin = 2s;  // the issue asks 1 s: typically 0.6 s here (MESSAGE), with room for a busy machine
 #endif
@@ -85,7 +86,7 @@ TEST_CASE("layers: a 7-party grid gets the half size - focus brings one sender's
     auto r = alice.request(R"({"cmd":"focus","peer":"bob"})");
     REQUIRE(r);
     CHECK((*r)["ok"] == true);
-    CHECK(wait_until([&] { return rx_width(alice, "bob") == 640; }, 10s));
+    CHECK(wait_until([&] { return rx_width(alice, "bob") == 640; }, kSwitchWithin));
     const auto took = std::chrono::steady_clock::now() - t0;
     MESSAGE("focus: bob's 640x480 pictures after "
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms");
