@@ -37,7 +37,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
         for (std::size_t i = 0; i < room.peers.size(); ++i) {
             if (static_cast<int>(i) == config_.self) continue;
             peers_.push_back(std::make_unique<PeerLink>(
-                room, i, static_cast<std::size_t>(config_.self), config_.private_key));
+                room, i, static_cast<std::size_t>(config_.self), config_.private_key, &playout_));
         }
         socket_ = UdpSocket::open(
             &loop_, room.bind_address(static_cast<std::size_t>(config_.self)),
@@ -111,7 +111,7 @@ int CallSession::run() {
         // The window first: SDL's video set-up writes SDL's global hints, which SDL's audio
         // thread reads with no lock, so the audio device opens only once that is done.
         std::unique_ptr<Viewer> window = config_.headless ? nullptr : open_window();
-        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path);
+        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_);
         SnapshotService snapshots(
             snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);
         if (window) window->run(ended_, snapshots);

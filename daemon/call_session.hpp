@@ -110,6 +110,7 @@ class CallSession {
     UvAsync* wake_ = nullptr;  // guarded by wake_mutex_ once the loop runs
     UvSignal *sigint_ = nullptr, *sigterm_ = nullptr;
 
+    PlayoutClock playout_;  // the sound output's latency, for the receivers' lip sync
     std::vector<std::unique_ptr<PeerLink>> peers_;
     StunClient stun_;
     // Asks the home router to forward our port, when the room file does not give this host's

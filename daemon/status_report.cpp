@@ -127,6 +127,11 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
     j["unreachable_reason"] = why ? nlohmann::json(*why) : nlohmann::json(nullptr);
     add_media(j, p.receiver().stats(), histogram);
     add_layers(j, p, sender, k);
+    // Lip sync: how much later than its sound each picture is shown (negative: earlier); null
+    // while pictures are not scheduled on sound (none played, or none from this peer).
+    const auto late = p.receiver().video().lateness_us();
+    j["av_offset_ms"] = p.receiver().av_synced() && late ? nlohmann::json(rounded(*late / 1000.0, 10))
+                                                         : nlohmann::json(nullptr);
     return j;
 }
 

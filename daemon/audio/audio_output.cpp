@@ -13,8 +13,9 @@ namespace {
 constexpr std::size_t kBlock = 960;  // 20 ms
 }  // namespace
 
-AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path)
-    : mixer_(mixer) {
+AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path,
+                         PlayoutClock* playout)
+    : mixer_(mixer), playout_(playout) {
     if (!record_path.empty()) {
         try {
             recorder_ = std::make_unique<WavRecorder>(record_path);
@@ -23,6 +24,7 @@ AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& reco
         }
     }
     if (device) {
+        int64_t latency_us = 0;
         if (SDL_InitSubSystem(SDL_INIT_AUDIO) == 0) {
             sdl_audio_ = true;
             SDL_AudioSpec want{}, have{};
@@ -34,17 +36,24 @@ AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& reco
             want.userdata = this;
             device_ =
                 SDL_OpenAudioDevice(nullptr, 0, &want, &have, 0);  // SDL converts for the device
+            // What SDL and the sound server buffer: about two of the device's periods.
+            latency_us = int64_t{2} * have.samples * 1'000'000 / have.freq;
         }
         if (device_ == 0) {
             spdlog::warn("no sound device ({}); the call goes on without sound", SDL_GetError());
         } else {
+            if (playout_) playout_->set_output_latency_us(latency_us);
             SDL_PauseAudioDevice(device_, 0);
         }
     }
-    if (device_ == 0 && recorder_) sink_ = std::thread([this] { run_thread("audio-sink", [this] { run_sink(); }); });
+    if (device_ == 0 && recorder_) {
+        if (playout_) playout_->set_output_latency_us(int64_t{kBlock} * 1'000'000 / AudioMixer::kRate);
+        sink_ = std::thread([this] { run_thread("audio-sink", [this] { run_sink(); }); });
+    }
 }
 
 AudioOutput::~AudioOutput() {
+    if (playout_) playout_->clear();
     stop_ = true;
     if (sink_.joinable()) sink_.join();
     if (device_) SDL_CloseAudioDevice(device_);

@@ -16,6 +16,7 @@
 
 #include "daemon/audio/audio_mixer.hpp"
 #include "daemon/audio/wav_recorder.hpp"
+#include "daemon/util/playout_clock.hpp"
 
 namespace meshcall {
 
@@ -23,7 +24,9 @@ class AudioOutput {
   public:
     // `device`: try to open the default sound device (a warning if there is none).
     // `record_path`: also write the mix there as 48 kHz mono 16-bit WAV ("" for none).
-    AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path);
+    // `playout`: told the output's latency while the mix is played (lip sync), cleared after.
+    AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path,
+                PlayoutClock* playout = nullptr);
     ~AudioOutput();
     AudioOutput(const AudioOutput&) = delete;
     AudioOutput& operator=(const AudioOutput&) = delete;
@@ -36,6 +39,7 @@ class AudioOutput {
     void run_sink();
 
     AudioMixer& mixer_;
+    PlayoutClock* playout_;
     std::unique_ptr<WavRecorder> recorder_;
     SDL_AudioDeviceID device_ = 0;
     bool sdl_audio_ = false;

@@ -16,12 +16,13 @@ double bucket_rate(const Room& room) {
 }  // namespace
 
 PeerLink::PeerLink(const Room& room, std::size_t peer, std::size_t self,
-                   const std::optional<Key32>& private_key)
+                   const std::optional<Key32>& private_key, const PlayoutClock* playout)
     : name_(room.peers[peer].name),
       role_(room.peers[peer].role),
       address_(room.peers[peer].address),
       destination_(room.destination(peer, self)),
-      receiver_(std::make_unique<PeerReceiver>(name_, room.video)),
+      receiver_(std::make_unique<PeerReceiver>(name_, room.video, &PeerReceiver::default_clock,
+                                               playout)),
       bucket_(bucket_rate(room), bucket_rate(room)),
       opener_(room, peer, self, private_key),
       endpoint_(room.peers[peer].address, room.encrypted() &&

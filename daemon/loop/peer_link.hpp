@@ -44,9 +44,11 @@ class PeerLink {
     // they keep coming: the peer's state says "cannot-authenticate".
     static constexpr int64_t kAuthFailingUs = 1'000'000;
 
-    // peers[peer] of `room`, as heard by peers[self]; `private_key` in a "keys" room.
+    // peers[peer] of `room`, as heard by peers[self]; `private_key` in a "keys" room; `playout`:
+    // when the mix is heard (the receiver's lip sync), none without sound.
     PeerLink(const Room& room, std::size_t peer, std::size_t self,
-             const std::optional<Key32>& private_key = std::nullopt);
+             const std::optional<Key32>& private_key = std::nullopt,
+             const PlayoutClock* playout = nullptr);
 
     // Datagrams from an address that is not its endpoint, claiming to be it, are tried (opened)
     // this often at most from each such address (a peer that moved needs one; a flood from

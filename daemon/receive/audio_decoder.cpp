@@ -4,6 +4,10 @@
 #include "daemon/util/log.hpp"
 #include "protocol/opus_ts.hpp"
 
+extern "C" {
+#include <libavutil/mathematics.h>
+}
+
 namespace meshcall {
 
 AudioDecoder::AudioDecoder(PeerMediaStats& stats, SoundOutput& out)
@@ -11,6 +15,7 @@ AudioDecoder::AudioDecoder(PeerMediaStats& stats, SoundOutput& out)
 
 bool AudioDecoder::open(const AVStream& stream, std::string& error) {
     resampler_.reset();
+    time_base_ = stream.time_base;
     return decoder_.open(stream, DecoderOptions{0, true}, error);
 }
 
@@ -24,7 +29,9 @@ void AudioDecoder::on_frame(const AVFrame* f) {
                       f->ch_layout.nb_channels, av_error_text(n));
         return;
     }
-    out_.publish(mono_);
+    const int64_t pts = f->best_effort_timestamp;
+    out_.publish(mono_, pts == AV_NOPTS_VALUE ? kNoSoundPts
+                                             : av_rescale_q(pts, time_base_, {1, 1'000'000}));
 }
 
 void AudioDecoder::decode(const AVPacket* pkt) {

@@ -36,6 +36,7 @@ class AudioDecoder {
     StreamDecoder decoder_;
     Resampler resampler_;
     std::vector<float> mono_;
+    AVRational time_base_{1, 90000};
     PacketPtr unit_ = make_packet();  // borrows one access unit of a PES
 };
 

@@ -46,14 +46,14 @@ std::optional<AudioReorder::Step> AudioReorder::next(int64_t now_us, bool starvi
             // The packet stays held: the step after this one decodes it.
             ++counters_.concealed;
             counters_.concealed_samples += static_cast<uint64_t>(gap);
-            return Step{Step::conceal, gap, first->second.bytes};
+            return Step{Step::conceal, gap, first->second.bytes, first->first - gap};
         }
         // Too long to conceal (an outage, not a lost packet): the player runs dry, rebuffers.
     }
     current_ = std::move(first->second);
     held_.erase(first);
     expected_ = current_.pts + current_.duration;
-    return Step{Step::decode, current_.duration, current_.bytes};
+    return Step{Step::decode, current_.duration, current_.bytes, current_.pts};
 }
 
 }  // namespace meshcall

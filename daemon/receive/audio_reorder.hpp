@@ -41,6 +41,7 @@ class AudioReorder {
         // `packet` (which the next step decodes; its in-band FEC may recover them).
         int64_t samples = 0;
         std::span<const uint8_t> packet;  // valid until the next call
+        int64_t pts = kNoPts;             // of the step's first sample (48 kHz)
     };
     struct Counters {
         uint64_t stale = 0;      // duplicates and packets too late to play, dropped

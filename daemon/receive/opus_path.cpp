@@ -54,7 +54,9 @@ void OpusPath::play() {
             continue;
         }
         if (decode) stats_.audio_frames.fetch_add(1, std::memory_order_relaxed);
-        out_.publish(pcm_);
+        out_.publish(pcm_, step->pts == AudioReorder::kNoPts
+                               ? kNoSoundPts
+                               : av_rescale(step->pts, 1'000'000, AudioReorder::kRate));
     }
     add_counters();
 }

@@ -37,11 +37,12 @@ struct PeerReceiver::Stages {
 };
 
 PeerReceiver::PeerReceiver(std::string name, const VideoSettings& room_video,
-                           DatagramReader::Clock clock)
+                           DatagramReader::Clock clock, const PlayoutClock* playout)
     : name_(std::move(name)),
       max_pixels_(std::min<int64_t>(
           kMaxPixelsCap,
           std::max<int64_t>(int64_t{2} * room_video.width * room_video.height, 640 * 480))),
+      av_sync_(playout),
       reader_(name_, queue_, stop_, stats_, clock, [this] {
           if (opus_.waiting()) opus_.play();
           return opus_.waiting();
@@ -129,6 +130,7 @@ void PeerReceiver::dispatch(const AVStream& st, const AVPacket* pkt, Stages& sta
 void PeerReceiver::run_demuxer() {
     reader_.begin();
     opus_.reset(0);
+    av_sync_.reset();
     TsDemuxer demuxer;
     const int rc =
         demuxer.open([this](uint8_t* buf, int size) { return reader_.read(buf, size); }, stop_);
@@ -138,7 +140,8 @@ void PeerReceiver::run_demuxer() {
         return;
     }
     spdlog::info("{}: receiving", name_);
-    Stages stages{VideoDecoder(stats_, video_, max_pixels_), AudioDecoder(stats_, sound_), {}};
+    Stages stages{VideoDecoder(stats_, video_, max_pixels_, &av_sync_), AudioDecoder(stats_, sound_),
+                  {}};
     PacketPtr pkt = make_packet();
     while (!stop_ && pkt) {
         const int r = demuxer.read(pkt.get());

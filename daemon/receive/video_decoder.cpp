@@ -7,15 +7,18 @@
 #include "daemon/util/frame_stamp.hpp"
 
 extern "C" {
+#include <libavutil/mathematics.h>
 #include <libavutil/time.h>
 }
 
 namespace meshcall {
 
-VideoDecoder::VideoDecoder(PeerMediaStats& stats, LatestFrame& out, int64_t max_pixels)
-    : stats_(stats), out_(out), options_{max_pixels, true} {}
+VideoDecoder::VideoDecoder(PeerMediaStats& stats, LatestFrame& out, int64_t max_pixels,
+                           const AvSync* sync)
+    : stats_(stats), out_(out), sync_(sync), options_{max_pixels, true} {}
 
 bool VideoDecoder::open(const AVStream& stream, std::string& error) {
+    time_base_ = stream.time_base;
     return decoder_.open(stream, options_, error);
 }
 
@@ -37,11 +40,21 @@ void VideoDecoder::measure_latency(const AVFrame* f, int64_t now_us) {
     latencies_.add(lat);
 }
 
+void VideoDecoder::publish(const AVFrame* f) {
+    const int64_t pts = f->best_effort_timestamp;
+    if (sync_ && pts != AV_NOPTS_VALUE) {
+        const auto when =
+            sync_->schedule_picture(av_rescale_q(pts, time_base_, {1, 1'000'000}), av_gettime_relative());
+        if (sync_->active()) return out_.publish_at(f, when.show_at_us, when.target_us);
+    }
+    out_.publish(f);
+}
+
 void VideoDecoder::on_picture(const AVFrame* f) {
     stats_.video_frames.fetch_add(1, std::memory_order_relaxed);
     stats_.width = f->width;
     stats_.height = f->height;
-    out_.publish(f);
+    publish(f);
     const int64_t now = av_gettime();
     measure_latency(f, now);
     if (now < next_stats_us_) return;

@@ -9,6 +9,10 @@
 #include <cstring>
 #include <thread>
 
+extern "C" {
+#include <libavutil/time.h>
+}
+
 using meshcall::FramePtr;
 using meshcall::LatestFrame;
 
@@ -176,4 +180,52 @@ TEST_CASE("latest frame: a reader on another thread sees pictures only move forw
     CHECK(intact);
     CHECK(last_pts == kFrames - 1);
     CHECK(slot.generation() == kFrames);
+}
+
+// Lip sync: a frame published for a later moment waits; one whose moment has come is shown.
+TEST_CASE("latest frame: a frame held for later is not shown before its moment") {
+    LatestFrame slot;
+    const int64_t now = av_gettime_relative();
+    slot.publish(gray_frame(1).get());
+    uint64_t seen = 0;
+    REQUIRE(slot.take_if_newer(seen));
+    slot.publish_at(gray_frame(2).get(), now + 60'000'000, now + 60'000'000);  // a minute on
+    CHECK(slot.has_frame());
+    CHECK_FALSE(slot.take_if_newer(seen));  // still the old one, and nothing newer
+    CHECK_FALSE(slot.lateness_us());        // no scheduled frame shown yet
+}
+
+TEST_CASE("latest frame: held frames are shown in order once due, with their lateness") {
+    LatestFrame slot;
+    const int64_t now = av_gettime_relative();
+    // Due 200 ms ago, wanted 300 ms ago: shown at once, 300 ms late.
+    slot.publish_at(gray_frame(3).get(), now - 200'000, now - 300'000);
+    uint64_t seen = 0;
+    FramePtr f = slot.take_if_newer(seen);
+    REQUIRE(f);
+    CHECK(filled_with(f.get(), 3));
+    REQUIRE(slot.lateness_us());
+    CHECK(*slot.lateness_us() >= 300'000);
+    CHECK(*slot.lateness_us() < 1'300'000);
+    // One due soon, then a plain publish: the picture for now replaces the waiting one.
+    slot.publish_at(gray_frame(4).get(), now + 60'000'000, now + 60'000'000);
+    slot.publish(gray_frame(5).get());
+    f = slot.take_if_newer(seen);
+    REQUIRE(f);
+    CHECK(filled_with(f.get(), 5));
+}
+
+TEST_CASE("latest frame: a full queue of held frames lets its oldest through") {
+    LatestFrame slot;
+    const int64_t later = av_gettime_relative() + 60'000'000;
+    for (std::size_t i = 0; i <= LatestFrame::kMaxHeld; ++i)
+        slot.publish_at(gray_frame(static_cast<uint8_t>(10 + i)).get(), later, later);
+    uint64_t seen = 0;
+    FramePtr f = slot.take_if_newer(seen);
+    REQUIRE(f);
+    CHECK(filled_with(f.get(), 10));  // the oldest, early (negative lateness)
+    REQUIRE(slot.lateness_us());
+    CHECK(*slot.lateness_us() < -50'000'000);
+    slot.clear();  // drops the held ones too
+    CHECK_FALSE(slot.has_frame());
 }
