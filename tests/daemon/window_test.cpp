@@ -15,6 +15,7 @@
 #include "daemon/view/grid_layout.hpp"
 #include "tests/support/test_room.hpp"
 #include "tests/support/tone.hpp"
+#include "tests/support/xvfb.hpp"
 
 using namespace meshcall;
 using namespace meshcall::test;
@@ -156,21 +157,9 @@ TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snap
         return;
     }
     TempDir dir;
-    // Xvfb picks a free display itself and writes its number on stdout once it accepts
-    // connections (-displayfd): no display number that a killed server's lock file still
-    // holds, no socket that exists before the server listens.
-    Process xvfb({"Xvfb", "-displayfd", "1", "-screen", "0", "1280x720x24", "-nolisten", "tcp"},
-                 dir.file("xvfb.log"));
-    std::string disp;
-    REQUIRE(wait_until(
-        [&] {
-            std::istringstream log(read_file(dir.file("xvfb.log")));
-            for (std::string line; std::getline(log, line);)
-                if (!line.empty() && line.find_first_not_of("0123456789") == std::string::npos)
-                    disp = ":" + line;
-            return !disp.empty();
-        },
-        10s));
+    Xvfb xvfb(dir, "1280x720x24");
+    const std::string& disp = xvfb.display();
+    REQUIRE(!disp.empty());
     TestRoom room = make_room(dir, "window", {"alice", "bob", "carol"});
     // alice with a window (and SDL's dummy sound driver), sending nothing: her own tile is the
     // "video off" placeholder, the others' tiles their colours. Under the sanitizers this one
@@ -227,8 +216,6 @@ TEST_CASE("a real window under Xvfb shows the same tiles and colours as the snap
     CHECK_MESSAGE(shows_call(decode(dir.file("alice.png")), why), why);
     alice.signal(SIGTERM);
     CHECK(alice.wait(3s) == 0);
-    xvfb.signal(SIGTERM);  // not SIGKILL: Xvfb removes its lock file and socket on the way out
-    xvfb.wait(3s);
 }
 
 TEST_CASE("the mix holds each peer's tone, not a muted peer's, never your own") {
