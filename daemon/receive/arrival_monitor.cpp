@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
+#include <string_view>
 
 #include "protocol/ts_packet.hpp"
 
@@ -31,10 +33,14 @@ int64_t stamp_difference(int64_t a, int64_t b) {
 }
 }  // namespace
 
-const ArrivalMonitor::MediaPid* ArrivalMonitor::media_pid(uint16_t pid) const {
-    for (const MediaPid& m : media_pids_)
+ArrivalMonitor::MediaPid* ArrivalMonitor::media_pid(uint16_t pid) {
+    for (MediaPid& m : media_pids_)
         if (m.pid == pid) return &m;
     return nullptr;
+}
+
+uint64_t ArrivalMonitor::packet_hash(std::span<const uint8_t, 188> p) {
+    return std::hash<std::string_view>{}({reinterpret_cast<const char*>(p.data()), p.size()}) | 1;
 }
 
 void ArrivalMonitor::on_datagram(std::span<const uint8_t> ts, int64_t arrival_us,
@@ -78,8 +84,21 @@ void ArrivalMonitor::on_packet(std::span<const uint8_t, 188> p, int64_t arrival_
             }
         }
     }
-    const MediaPid* media = media_pid(h.pid);
+    MediaPid* media = media_pid(h.pid);
     if (!media) return;
+    // A copy the network made (the plain wire has no datagram counter to refuse it by): it
+    // would read as a gap of up to 15 lost packets and stretch its frame's arrival. Coded
+    // pictures and sound do not repeat their bytes (each sound packet and each picture's first
+    // carry a new PES timestamp), so equal bytes within the PID's last 64 packets are a copy.
+    if (count_loss) {
+        const uint64_t hash = packet_hash(p);
+        if (std::find(media->recent.begin(), media->recent.end(), hash) != media->recent.end()) {
+            ++duplicates_;
+            return;
+        }
+        media->recent[media->recent_next] = hash;
+        media->recent_next = (media->recent_next + 1) % media->recent.size();
+    }
     // A keyframe whose counter does not follow: a splice, not a loss (the sender moved us to
     // another layer's stream, which it does only at a keyframe): every PID starts again.
     if (count_loss && media->video && h.payload_start && h.random_access &&

@@ -21,6 +21,7 @@
 // Threads: the event-loop thread only (checked in debug builds).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -61,6 +62,7 @@ class ArrivalMonitor {
 
     // For status and tests.
     uint64_t restarts() const { return restarts_; }  // sender restarts seen (timestamp jumps)
+    uint64_t duplicates() const { return duplicates_; }  // copies the network made (plain wire)
     uint64_t frames() const { return frames_; }      // video frames given to the detector
     const DelayTrend& trend() const { return trend_; }
 
@@ -68,11 +70,17 @@ class ArrivalMonitor {
     struct MediaPid {
         uint16_t pid = 0;
         bool video = false;
+        // The PID's last 64 packets (hashes of their 188 bytes, 0: none): a packet whose
+        // bytes are among them is a copy the network made (within ~0.2 s of video at
+        // 500 kbit/s, 2.5 s of sound).
+        std::array<uint64_t, 64> recent{};
+        std::size_t recent_next = 0;
     };
+    static uint64_t packet_hash(std::span<const uint8_t, 188> p);
     void on_packet(std::span<const uint8_t, 188> packet, int64_t arrival_us, bool count_loss);
     // A video PES starts with this 33-bit timestamp.
     void on_frame_start(int64_t stamp_90k, int64_t arrival_us);
-    const MediaPid* media_pid(uint16_t pid) const;
+    MediaPid* media_pid(uint16_t pid);
     void end_frame();
 
     ThreadCheck thread_;
@@ -96,7 +104,7 @@ class ArrivalMonitor {
     int64_t last_stamp_90k_ = 0;  // as on the wire (33 bits)
     int64_t send_clock_90k_ = 0;  // the same, unwrapped (from 0 at the first frame)
     DelayTrend trend_;
-    uint64_t restarts_ = 0, frames_ = 0;
+    uint64_t restarts_ = 0, frames_ = 0, duplicates_ = 0;
 };
 
 }  // namespace meshcall

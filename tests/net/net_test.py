@@ -349,10 +349,18 @@ def case_jitter(lab, checks):
         st = bob.status(histogram=True)
         hist.append((time.monotonic(), {p["name"]: p for p in st["peers"]}))
     snap()
-    while time.monotonic() - t0 < seconds:
-        time.sleep(seconds / 3)
+    layers = {"alice": {}, "carol": {}}  # the layers bob received, sampled every 0.5 s: {layer: samples}
+    for third in range(3):
+        while time.monotonic() - t0 < seconds * (third + 1) / 3:
+            time.sleep(0.5)
+            st = bob.status()
+            for p in (st or {}).get("peers", []):
+                if p["name"] in layers:
+                    key = str((p.get("rx_layer") or {}).get("layer"))
+                    layers[p["name"]][key] = layers[p["name"]].get(key, 0) + 1
         snap()
     w1 = wav_len(bob)
+    checks.figure("rx_layers_sampled", layers)
     rs = relay.stats() or {}
     dups = {s: lab.counter(s, table="mcdup", chain="out") for s in ("alice", "carol")}
     relay.stop()
