@@ -369,6 +369,7 @@ def case_jitter(lab, checks):
     received = rs.get("received", 0)
     checks.figure("relay_datagrams", received)
     checks.figure("relay_delay_ms_min_max", [rs.get("delay_ms_min"), rs.get("delay_ms_max")])
+    checks.figure("relay_late_ms_max", rs.get("late_ms_max"))  # past its schedule: the relay's own stalls
     checks.figure("reordered_pct", round(100 * rs.get("out_of_order", 0) / max(1, received), 2))
     checks.figure("duplicated", dups)
     checks.check(received > 0 and rs.get("out_of_order", 0) > 0, "the relay carried and reordered datagrams")

@@ -566,7 +566,11 @@ class Relay:
     def __init__(self, lab, receiver, delay_ms, jitter_ms, reorder_pct, reorder_extra_ms, seed):
         self.lab, self.receiver = lab, receiver
         self.ns = lab.ns(receiver)
-        self.args = [sys.executable, str(HERE / "relay.py"), "--listen", str(RELAY_PORT),
+        # The relay stands for the network: at real-time priority (chrt), so that a busy machine
+        # (a compile beside the suite) does not stall it and add delay the case did not ask for.
+        # Its stats say how late it released anything (late_ms_max).
+        rt = ["chrt", "-f", "10"] if shutil.which("chrt") else []
+        self.args = [*rt, sys.executable, str(HERE / "relay.py"), "--listen", str(RELAY_PORT),
                      "--delay", str(delay_ms), "--jitter", str(jitter_ms), "--reorder", str(reorder_pct),
                      "--reorder-extra", str(reorder_extra_ms), "--seed", str(seed),
                      "--stats", str(lab.dir / f"relay-{receiver}.json")]

@@ -72,7 +72,8 @@ def main():
     heap = []      # (release time, seq, payload, source, destination)
     seq = 0
     stats = {"received": 0, "sent": 0, "held_back": 0, "out_of_order": 0, "max_queue": 0,
-             "delay_ms_min": None, "delay_ms_max": None, "send_errors": 0}
+             "delay_ms_min": None, "delay_ms_max": None, "send_errors": 0,
+             "late_ms_max": 0.0}
     last_sent_seq = {}  # source -> highest arrival number delivered so far
     started = time.monotonic()
     next_stats = 0.0
@@ -156,7 +157,9 @@ def main():
                 stats["sent"] += 1
             except OSError:
                 stats["send_errors"] += 1
-            note_delay((time.monotonic() - arrived) * 1000)
+            sent_at = time.monotonic()
+            note_delay((sent_at - arrived) * 1000)
+            stats["late_ms_max"] = max(stats["late_ms_max"], round((sent_at - release) * 1000, 2))
             if n < last_sent_seq.get(src, 0):
                 stats["out_of_order"] += 1
             last_sent_seq[src] = max(n, last_sent_seq.get(src, 0))
