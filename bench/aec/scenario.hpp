@@ -11,8 +11,8 @@
 //   windows: 0.5 s windows centred at 0.5, 1 and 2 s after the start (or after the echo path
 //   changed), "after 2 s" from 2 s to the end of far-alone, "steady" the last 3 s of far-alone.
 //   The microphone also carries a -75 dBFS noise floor, so the output never falls to nothing.
-// - Near-end level change = 10 log10(output power / reference power) over the double-talk and
-//   the near-alone segments, where the reference is the same processing's output for the same
+// - Near-end level change = 10 log10(output power / reference power) over the double-talk
+//   segment and the near-alone one from 1 s after the far end stopped (its echo gone), where the reference is the same processing's output for the same
 //   microphone minus the echo (near talker and noise, far end silent). 0 dB: the canceller left
 //   the near talker alone; negative: it cut them. Residual echo in the output counts as near-end
 //   power, but at the ERLE measured it is 25 dB or more below the near talker.
@@ -36,7 +36,7 @@ struct Scenario {
     double drift_ppm = 0;
     std::optional<EchoPath> changed_path;  // the echo path from change_at_s on
     double change_at_s = 0;
-    double far_only_s = 8, double_talk_s = 3, near_only_s = 2;
+    double far_only_s = 8, double_talk_s = 3, near_only_s = 3;
     double total_s() const { return far_only_s + double_talk_s + near_only_s; }
 };
 

@@ -149,10 +149,18 @@ class WebRtcProcessor final : public AudioProcessor {
         webrtc::EchoCancellation::Metrics metrics;
         if (ec->GetMetrics(&metrics) == AudioProcessing::kNoError) {
             // The module reports -100 dB until it has a value.
+            // Its average needs several seconds of far-end speech (8 s in the bench); until
+            // then the average reported is the mean of the instant values seen.
             const auto& erle = metrics.echo_return_loss_enhancement;
-            if (erle.average > -100) erle_db_.store(erle.average, std::memory_order_relaxed);
-            if (erle.instant > -100)
+            if (erle.instant > -100) {
                 erle_instant_db_.store(erle.instant, std::memory_order_relaxed);
+                instant_sum_ += erle.instant;
+                ++instant_count_;
+            }
+            if (erle.average > -100)
+                erle_db_.store(erle.average, std::memory_order_relaxed);
+            else if (instant_count_ > 0)
+                erle_db_.store(instant_sum_ / instant_count_, std::memory_order_relaxed);
         }
         int median = -1, deviation = -1;
         float poor = -1;
@@ -171,6 +179,8 @@ class WebRtcProcessor final : public AudioProcessor {
     ThreadCheck thread_;
     bool thread_bound_ = false;
     int last_hint_ = -1;
+    double instant_sum_ = 0;  // of the module's instant ERLE values, until it has an average
+    int instant_count_ = 0;
 
     std::atomic<double> erle_db_{-1}, erle_instant_db_{-1}, poor_delays_{-1};
     std::atomic<int> delay_ms_{-1};

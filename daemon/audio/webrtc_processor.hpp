@@ -20,10 +20,13 @@ namespace meshcall {
 // best; the bench varies them.
 struct WebRtcTuning {
     // set_stream_delay_ms(hint * delay_scale + delay_offset_ms), clamped to [0, 499]. With the
-    // extended filter the module wants about twice the true delay: an echo 250 ms late, hinted
-    // as 250 ms, is cancelled by 17 dB; hinted as 490 ms, by 59 dB (60 ms: 37 dB either way).
+    // extended filter the module wants about twice the true delay plus a little: an echo 250 ms
+    // late given as 250 ms is cancelled by 17 dB, given as 499 ms by 61 dB. For an echo 60 ms
+    // late, stream delays of 140-170 ms keep ERLE >= 30 dB even with the clocks 100 ppm apart;
+    // 110-130 ms only without drift (23 dB at -100 ppm); 180 ms: 24 dB. 2 x hint + 20 sits at
+    // the start of that window, where ERLE is highest (37 dB).
     double delay_scale = 2.0;
-    int delay_offset_ms = -10;
+    int delay_offset_ms = 20;
     // Re-initialise the module when the hint jumps by more than this (ms; 0: never), so the
     // canceller starts over instead of slowly unlearning the old echo path.
     int reset_on_jump_ms = 40;
