@@ -27,6 +27,8 @@ int main(int argc, char** argv) {
     app.add_option("--delay-scale", run.tuning.delay_scale, "stream delay = hint * scale + offset");
     app.add_option("--delay-offset", run.tuning.delay_offset_ms, "stream delay = hint * scale + offset");
     app.add_option("--suppression", run.tuning.suppression, "AEC suppression: 0 low, 1 moderate, 2 high");
+    app.add_option("--reset-jump", run.tuning.reset_on_jump_ms,
+                   "start the canceller over on a hint jump above this (ms; 0: never)");
     app.add_option("--noise-level", run.tuning.noise_level, "noise suppression: 0 low .. 3 very high");
     if (auto status = bench::parse_cli(app, argc, argv)) return *status;
     run.processing.echo_cancellation = !no_aec;
@@ -47,7 +49,7 @@ int main(int argc, char** argv) {
             auto processor = make_webrtc_processor(full, run.tuning);
             double cpu = 0;
             const int hint = run.hint_ms >= 0 ? run.hint_ms : s.path.delay_ms;
-            const Signal out = run_processor(*processor, sig.far, sig.mic(), hint, &cpu);
+            const Signal out = run_processor(*processor, sig.far, sig.mic(), hint, &cpu);  // CPU only
             const double cpu_percent = 100 * cpu / (static_cast<double>(out.size()) / AudioProcessor::kRate);
             if (json) {
                 all.push_back({{"scenario", r.name},

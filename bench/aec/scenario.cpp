@@ -38,6 +38,12 @@ std::vector<Scenario> standard_scenarios() {
          .path = {.delay_ms = 60, .rt60_s = 0.3},
          .changed_path = EchoPath{.delay_ms = 80, .rt60_s = 0.3, .seed = 2},
          .change_at_s = 3},
+        // Another speaker and microphone at 3 s: the echo 200 ms late, and the hint says so.
+        {.name = "device-change",
+         .path = {.delay_ms = 60, .rt60_s = 0.3},
+         .changed_path = EchoPath{.delay_ms = 200, .rt60_s = 0.3, .seed = 3},
+         .change_at_s = 3,
+         .hint_follows = true},
     };
     return all;
 }
@@ -78,7 +84,7 @@ ScenarioSignals make_signals(const Scenario& s) {
 }
 
 Signal run_processor(AudioProcessor& processor, const Signal& far, const Signal& mic, int hint_ms,
-                     double* cpu_seconds) {
+                     double* cpu_seconds, std::size_t hint_change_at, int hint_after_ms) {
     Signal out(mic.size(), 0.f);
     std::vector<float> block(kBlock);
     double cpu = 0;
@@ -86,7 +92,7 @@ Signal run_processor(AudioProcessor& processor, const Signal& far, const Signal&
         std::copy_n(mic.begin() + static_cast<long>(i), kBlock, block.begin());
         const double start = thread_cpu_seconds();
         processor.reverse(std::span<const float>(far.data() + i, kBlock));
-        processor.process(block, hint_ms);
+        processor.process(block, i >= hint_change_at ? hint_after_ms : hint_ms);
         cpu += thread_cpu_seconds() - start;
         std::copy(block.begin(), block.end(), out.begin() + static_cast<long>(i));
     }
@@ -97,14 +103,20 @@ Signal run_processor(AudioProcessor& processor, const Signal& far, const Signal&
 ScenarioResult run_scenario(const Scenario& s, const RunOptions& options) {
     const ScenarioSignals sig = make_signals(s);
     const int hint = options.hint_ms >= 0 ? options.hint_ms : s.path.delay_ms;
+    const bool follows = s.hint_follows && s.changed_path;
+    const std::size_t change_at = follows ? at(s.change_at_s) : SIZE_MAX;
+    const int hint_after =
+        follows ? (options.hint_ms >= 0 ? options.hint_ms : s.changed_path->delay_ms) : hint;
 
     auto processor = make_webrtc_processor(options.processing, options.tuning);
     double cpu = 0;
-    const Signal out = run_processor(*processor, sig.far, sig.mic(), hint, &cpu);
+    const Signal out =
+        run_processor(*processor, sig.far, sig.mic(), hint, &cpu, change_at, hint_after);
     // The reference: the same processing, the same microphone without the echo, no far end.
     auto reference_processor = make_webrtc_processor(options.processing, options.tuning);
     const Signal silence(sig.far.size(), 0.f);
-    const Signal reference = run_processor(*reference_processor, silence, sig.near, hint);
+    const Signal reference =
+        run_processor(*reference_processor, silence, sig.near, hint, nullptr, change_at, hint_after);
 
     ScenarioResult r;
     r.name = s.name;

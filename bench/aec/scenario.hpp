@@ -19,6 +19,7 @@
 // Gain control is off in these runs: it changes levels by itself.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,11 +37,13 @@ struct Scenario {
     double drift_ppm = 0;
     std::optional<EchoPath> changed_path;  // the echo path from change_at_s on
     double change_at_s = 0;
+    bool hint_follows = false;  // the delay hint changes with the path (another device)
     double far_only_s = 8, double_talk_s = 3, near_only_s = 3;
     double total_s() const { return far_only_s + double_talk_s + near_only_s; }
 };
 
-// d60-rt0.3, d250-rt0.3, d60-rt0.6, d250-rt0.6, drift+100ppm, drift-100ppm, path-change.
+// d60-rt0.3, d250-rt0.3, d60-rt0.6, d250-rt0.6, drift+100ppm, drift-100ppm, path-change,
+// device-change.
 std::vector<Scenario> standard_scenarios();
 
 // The two talkers at 48 kHz, synthesised on first use (espeak-ng) and kept for the process.
@@ -59,14 +62,17 @@ struct ScenarioSignals {
 ScenarioSignals make_signals(const Scenario& scenario);
 
 // `mic` through `processor` with `far` as the far end, 10 ms at a time (reverse, then process
-// with `hint_ms`). Returns the output; `cpu_seconds` gets the thread's CPU time in the calls.
+// with `hint_ms`, from sample `hint_change_at` on with `hint_after_ms`). Returns the output;
+// `cpu_seconds` gets the thread's CPU time in the calls.
 Signal run_processor(AudioProcessor& processor, const Signal& far, const Signal& mic, int hint_ms,
-                     double* cpu_seconds = nullptr);
+                     double* cpu_seconds = nullptr, std::size_t hint_change_at = SIZE_MAX,
+                     int hint_after_ms = 0);
 
 struct RunOptions {
     AudioProcessingOptions processing{.gain_control = false};
     WebRtcTuning tuning;
     int hint_ms = -1;  // the delay hint given to process(); -1: the echo path's true delay
+    // (for a scenario whose hint follows a path change: before and after it)
 };
 
 struct ScenarioResult {
