@@ -23,13 +23,17 @@ int main(int argc, char** argv) {
     app.add_flag("--no-agc", no_agc,
                  "gain control off in the CPU run too (ERLE and near-end runs always have it off)");
     app.add_option("--scenario", only, "run only this scenario");
-    app.add_option("--hint-ms", run.hint_ms, "delay hint given to the canceller (default: the true delay)");
+    app.add_option("--hint-ms", run.hint_ms,
+                   "delay hint given to the canceller (default: the true delay)");
     app.add_option("--delay-scale", run.tuning.delay_scale, "stream delay = hint * scale + offset");
-    app.add_option("--delay-offset", run.tuning.delay_offset_ms, "stream delay = hint * scale + offset");
-    app.add_option("--suppression", run.tuning.suppression, "AEC suppression: 0 low, 1 moderate, 2 high");
+    app.add_option("--delay-offset", run.tuning.delay_offset_ms,
+                   "stream delay = hint * scale + offset");
+    app.add_option("--suppression", run.tuning.suppression,
+                   "AEC suppression: 0 low, 1 moderate, 2 high");
     app.add_option("--reset-jump", run.tuning.reset_on_jump_ms,
                    "start the canceller over on a hint jump above this (ms; 0: never)");
-    app.add_option("--noise-level", run.tuning.noise_level, "noise suppression: 0 low .. 3 very high");
+    app.add_option("--noise-level", run.tuning.noise_level,
+                   "noise suppression: 0 low .. 3 very high");
     if (auto status = bench::parse_cli(app, argc, argv)) return *status;
     run.processing.echo_cancellation = !no_aec;
 
@@ -49,8 +53,10 @@ int main(int argc, char** argv) {
             auto processor = make_webrtc_processor(full, run.tuning);
             double cpu = 0;
             const int hint = run.hint_ms >= 0 ? run.hint_ms : s.path.delay_ms;
-            const Signal out = run_processor(*processor, sig.far, sig.mic(), hint, &cpu);  // CPU only
-            const double cpu_percent = 100 * cpu / (static_cast<double>(out.size()) / AudioProcessor::kRate);
+            const Signal out =
+                run_processor(*processor, sig.far, sig.mic(), hint, &cpu);  // CPU only
+            const double cpu_percent =
+                100 * cpu / (static_cast<double>(out.size()) / AudioProcessor::kRate);
             if (json) {
                 all.push_back({{"scenario", r.name},
                                {"erle_0_5s_db", r.erle_05_db},

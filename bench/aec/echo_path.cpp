@@ -40,12 +40,14 @@ Signal room_response(const EchoPath& path) {
     const std::size_t gap = kRate / 1000;
     double tail_energy = 0;
     for (std::size_t n = gap; n <= tail; ++n) {
-        const double envelope = std::pow(10.0, -3.0 * static_cast<double>(n) / static_cast<double>(tail));
+        const double envelope =
+            std::pow(10.0, -3.0 * static_cast<double>(n) / static_cast<double>(tail));
         const double v = gauss() * envelope;
         h[delay + n] = static_cast<float>(v);
         tail_energy += v * v;
     }
-    for (std::size_t n = gap; n <= tail; ++n) h[delay + n] /= static_cast<float>(std::sqrt(tail_energy));
+    for (std::size_t n = gap; n <= tail; ++n)
+        h[delay + n] /= static_cast<float>(std::sqrt(tail_energy));
     h[delay] = 1.f;
     // Energy 2 now; scaled to the echo return loss.
     const double scale = std::sqrt(std::pow(10.0, -path.echo_return_loss_db / 10) / 2);

@@ -15,7 +15,9 @@ constexpr std::size_t kBlock = AudioProcessor::kBlock;
 constexpr double kNoiseDbfs = -75;
 constexpr double kTalkerDbfs = -20;
 
-std::size_t at(double seconds) { return static_cast<std::size_t>(seconds * kRate); }
+std::size_t at(double seconds) {
+    return static_cast<std::size_t>(seconds * kRate);
+}
 
 double thread_cpu_seconds() {
     timespec ts{};
@@ -115,8 +117,8 @@ ScenarioResult run_scenario(const Scenario& s, const RunOptions& options) {
     // The reference: the same processing, the same microphone without the echo, no far end.
     auto reference_processor = make_webrtc_processor(options.processing, options.tuning);
     const Signal silence(sig.far.size(), 0.f);
-    const Signal reference =
-        run_processor(*reference_processor, silence, sig.near, hint, nullptr, change_at, hint_after);
+    const Signal reference = run_processor(*reference_processor, silence, sig.near, hint, nullptr,
+                                           change_at, hint_after);
 
     ScenarioResult r;
     r.name = s.name;

@@ -12,10 +12,11 @@
 //   changed), "after 2 s" from 2 s to the end of far-alone, "steady" the last 3 s of far-alone.
 //   The microphone also carries a -75 dBFS noise floor, so the output never falls to nothing.
 // - Near-end level change = 10 log10(output power / reference power) over the double-talk
-//   segment and the near-alone one from 1 s after the far end stopped (its echo gone), where the reference is the same processing's output for the same
-//   microphone minus the echo (near talker and noise, far end silent). 0 dB: the canceller left
-//   the near talker alone; negative: it cut them. Residual echo in the output counts as near-end
-//   power, but at the ERLE measured it is 25 dB or more below the near talker.
+//   segment and the near-alone one from 1 s after the far end stopped (its echo gone), where the
+//   reference is the same processing's output for the same microphone minus the echo (near talker
+//   and noise, far end silent). 0 dB: the canceller left the near talker alone; negative: it cut
+//   them. Residual echo in the output counts as near-end power, but at the ERLE measured it is 25
+//   dB or more below the near talker.
 // Gain control is off in these runs: it changes levels by itself.
 #pragma once
 
@@ -80,7 +81,7 @@ struct ScenarioResult {
     double erle_05_db = 0, erle_1_db = 0, erle_2_db = 0;  // 0.5 s windows at 0.5, 1, 2 s
     double erle_after_2s_db = 0, erle_steady_db = 0;
     double near_double_talk_db = 0, near_alone_db = 0;
-    double cpu_percent = 0;  // CPU time per second of audio, % of one core
+    double cpu_percent = 0;     // CPU time per second of audio, % of one core
     AudioProcessorStats stats;  // the processor's own report at the end
 };
 ScenarioResult run_scenario(const Scenario& scenario, const RunOptions& options = {});

@@ -25,12 +25,14 @@ constexpr int kRate = 48000;
 std::uint32_t le32(const unsigned char* p) {
     return p[0] | (p[1] << 8) | (p[2] << 16) | (static_cast<std::uint32_t>(p[3]) << 24);
 }
-std::uint16_t le16(const unsigned char* p) { return static_cast<std::uint16_t>(p[0] | (p[1] << 8)); }
+std::uint16_t le16(const unsigned char* p) {
+    return static_cast<std::uint16_t>(p[0] | (p[1] << 8));
+}
 
 void run_espeak(const Talker& talker, const std::string& path) {
     const std::string speed = std::to_string(talker.words_per_minute);
-    std::vector<std::string> args = {"espeak-ng", "-w", path, "-v", talker.voice, "-s", speed,
-                                     talker.text};
+    std::vector<std::string> args = {"espeak-ng",  "-w", path,  "-v",
+                                     talker.voice, "-s", speed, talker.text};
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -48,7 +50,8 @@ void run_espeak(const Talker& talker, const std::string& path) {
 double active_power(const Signal& s) {
     constexpr std::size_t kFrame = kRate / 50;
     std::vector<double> frames;
-    for (std::size_t i = 0; i + kFrame <= s.size(); i += kFrame) frames.push_back(power(s, i, i + kFrame));
+    for (std::size_t i = 0; i + kFrame <= s.size(); i += kFrame)
+        frames.push_back(power(s, i, i + kFrame));
     if (frames.empty()) return 0;
     const double top = *std::max_element(frames.begin(), frames.end());
     double sum = 0;
@@ -61,7 +64,8 @@ double active_power(const Signal& s) {
 Signal trim(const Signal& s) {
     const float threshold = 1e-3f;
     auto first = std::find_if(s.begin(), s.end(), [&](float v) { return std::abs(v) > threshold; });
-    auto last = std::find_if(s.rbegin(), s.rend(), [&](float v) { return std::abs(v) > threshold; });
+    auto last =
+        std::find_if(s.rbegin(), s.rend(), [&](float v) { return std::abs(v) > threshold; });
     if (first == s.end()) return {};
     return Signal(first, last.base());
 }
@@ -84,7 +88,8 @@ Signal read_wav(const std::string& path, int& rate) {
     std::ifstream in(path, std::ios::binary);
     if (!in) throw std::runtime_error("cannot open " + path);
     std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), {});
-    if (bytes.size() < 12 || std::memcmp(bytes.data(), "RIFF", 4) || std::memcmp(bytes.data() + 8, "WAVE", 4))
+    if (bytes.size() < 12 || std::memcmp(bytes.data(), "RIFF", 4) ||
+        std::memcmp(bytes.data() + 8, "WAVE", 4))
         throw std::runtime_error(path + ": not a WAV file");
     std::size_t pos = 12;
     int channels = 0, bits = 0;
@@ -128,7 +133,8 @@ Signal synthesise(const Talker& talker, double seconds, double level_dbfs) {
         throw;
     }
     std::filesystem::remove_all(dir);
-    if (speech.empty() || rate <= 0) throw std::runtime_error("espeak-ng wrote no speech to " + path);
+    if (speech.empty() || rate <= 0)
+        throw std::runtime_error("espeak-ng wrote no speech to " + path);
     const double step = static_cast<double>(rate) / kRate;
     Signal once = resample(speech, step, static_cast<std::size_t>(speech.size() / step));
     // Repeated, a quarter second apart, until long enough.

@@ -26,12 +26,12 @@ struct AudioProcessingOptions {
 // cancellation off). WebRTC's figures are refreshed every 0.5 s of processed sound; the first
 // come after 1-2 s of far-end speech, the delay after about 5 s.
 struct AudioProcessorStats {
-    double erle_db = -1;        // echo return loss enhancement, averaged (dB); -1: none yet
+    double erle_db = -1;          // echo return loss enhancement, averaged (dB); -1: none yet
     double erle_instant_db = -1;  // the latest (about one second's) estimate
     // The echo's delay as the canceller's estimator sees it, beyond the stream delay it was
     // given (WebRTC: the median over the last second); -1: none yet.
     int delay_ms = -1;
-    double poor_delays = -1;    // fraction of blocks whose delay estimate was poor (0..1)
+    double poor_delays = -1;  // fraction of blocks whose delay estimate was poor (0..1)
     unsigned long long far_blocks = 0, near_blocks = 0;
 };
 

@@ -23,13 +23,20 @@ constexpr int kMaxStreamDelayMs = 499;  // the module refuses more than 500 ms
 
 std::string apm_error(int code) {
     switch (code) {
-        case AudioProcessing::kNoError: return "no error";
-        case AudioProcessing::kBadParameterError: return "bad parameter";
-        case AudioProcessing::kBadSampleRateError: return "bad sample rate";
-        case AudioProcessing::kBadNumberChannelsError: return "bad number of channels";
-        case AudioProcessing::kNotEnabledError: return "not enabled";
-        case AudioProcessing::kStreamParameterNotSetError: return "stream parameter not set";
-        default: return "error " + std::to_string(code);
+        case AudioProcessing::kNoError:
+            return "no error";
+        case AudioProcessing::kBadParameterError:
+            return "bad parameter";
+        case AudioProcessing::kBadSampleRateError:
+            return "bad sample rate";
+        case AudioProcessing::kBadNumberChannelsError:
+            return "bad number of channels";
+        case AudioProcessing::kNotEnabledError:
+            return "not enabled";
+        case AudioProcessing::kStreamParameterNotSetError:
+            return "stream parameter not set";
+        default:
+            return "error " + std::to_string(code);
     }
 }
 
@@ -71,7 +78,8 @@ class WebRtcProcessor final : public AudioProcessor {
             static constexpr webrtc::NoiseSuppression::Level kLevels[] = {
                 webrtc::NoiseSuppression::kLow, webrtc::NoiseSuppression::kModerate,
                 webrtc::NoiseSuppression::kHigh, webrtc::NoiseSuppression::kVeryHigh};
-            check(apm_->noise_suppression()->set_level(kLevels[std::clamp(tuning_.noise_level, 0, 3)]),
+            check(apm_->noise_suppression()->set_level(
+                      kLevels[std::clamp(tuning_.noise_level, 0, 3)]),
                   "noise suppression level");
             check(apm_->noise_suppression()->Enable(true), "noise suppression");
         }

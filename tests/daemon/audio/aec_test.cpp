@@ -1,8 +1,9 @@
 // Tests daemon/audio/webrtc_processor (make_audio_processor) on the AEC bench's synthetic calls
 // (bench/aec/scenario.hpp: espeak-ng talkers, a room's echo path, clock drift, a path change):
-// issue 16's floors — ERLE >= 30 dB from 2 s on (after a change of the echo path or device), the near talker cut by no more than 6 dB in
-// double talk and by no more than 1 dB alone — the canceller's own report, and the echo left in
-// when echo cancellation is off (so a broken canceller, not only a weak one, fails here).
+// issue 16's floors — ERLE >= 30 dB from 2 s on (after a change of the echo path or device), the
+// near talker cut by no more than 6 dB in double talk and by no more than 1 dB alone — the
+// canceller's own report, and the echo left in when echo cancellation is off (so a broken
+// canceller, not only a weak one, fails here).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -42,12 +43,14 @@ ScenarioResult check_floors(const std::string& name) {
 
 }  // namespace
 
-TEST_CASE("echo of 60 and 250 ms in a room of RT60 0.3 s: ERLE at least 30 dB from 2 s, near end kept") {
+TEST_CASE(
+    "echo of 60 and 250 ms in a room of RT60 0.3 s: ERLE at least 30 dB from 2 s, near end kept") {
     check_floors("d60-rt0.3");
     check_floors("d250-rt0.3");
 }
 
-TEST_CASE("echo of 60 and 250 ms in a room of RT60 0.6 s: ERLE at least 30 dB from 2 s, near end kept") {
+TEST_CASE(
+    "echo of 60 and 250 ms in a room of RT60 0.6 s: ERLE at least 30 dB from 2 s, near end kept") {
     check_floors("d60-rt0.6");
     check_floors("d250-rt0.6");
 }
@@ -61,7 +64,9 @@ TEST_CASE("the echo path changes mid-call: ERLE at least 30 dB again 2 s after t
     check_floors("path-change");
 }
 
-TEST_CASE("the devices change mid-call (echo 60 to 200 ms, the hint following): ERLE at least 30 dB 2 s on") {
+TEST_CASE(
+    "the devices change mid-call (echo 60 to 200 ms, the hint following): ERLE at least 30 dB 2 s "
+    "on") {
     // The hint's jump starts the canceller over; without that it stays near 17 dB.
     check_floors("device-change");
 }
