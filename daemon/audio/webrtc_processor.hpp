@@ -28,7 +28,8 @@ struct WebRtcTuning {
     double delay_scale = 2.0;
     int delay_offset_ms = 20;
     // Re-initialise the module when the hint jumps by more than this (ms; 0: never), so the
-    // canceller starts over instead of slowly unlearning the old echo path.
+    // canceller starts over instead of slowly unlearning the old echo path (bench: the echo
+    // 60 -> 200 ms late, hinted so, 39 dB 2 s later; without the restart 16 dB).
     int reset_on_jump_ms = 40;
     // The AEC's suppression: 0 low, 1 moderate, 2 high.
     int suppression = 1;

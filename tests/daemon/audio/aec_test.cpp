@@ -6,8 +6,11 @@
 // canceller, not only a weak one, fails here).
 #include <doctest/doctest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <string>
+#include <thread>
 
 #include "bench/aec/scenario.hpp"
 #include "daemon/audio/audio_processor.hpp"
@@ -87,6 +90,30 @@ TEST_CASE("the canceller reports its ERLE and the echo's delay once it has run")
     CHECK(fresh.erle_db == -1);
     CHECK(fresh.delay_ms == -1);
     CHECK(fresh.near_blocks == 0);
+}
+
+TEST_CASE("stats() is read from another thread while the capture thread processes") {
+    const Scenario s = scenario("d60-rt0.3");
+    const ScenarioSignals sig = make_signals(s);
+    auto processor = make_audio_processor({});
+    std::atomic<bool> done{false};
+    unsigned long long seen = 0;
+    bool monotonic = true;
+    std::thread reader([&] {
+        while (!done.load()) {
+            const auto st = processor->stats();
+            if (st.near_blocks < seen) monotonic = false;
+            seen = st.near_blocks;
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    std::thread capture([&] { run_processor(*processor, sig.far, sig.mic(), s.path.delay_ms); });
+    capture.join();
+    done = true;
+    reader.join();
+    CHECK(monotonic);
+    CHECK(processor->stats().near_blocks == sig.far.size() / AudioProcessor::kBlock);
+    CHECK(processor->stats().erle_db > 10);
 }
 
 TEST_CASE("with echo cancellation off the echo stays (ERLE under 10 dB)") {
