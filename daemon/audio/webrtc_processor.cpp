@@ -59,7 +59,7 @@ class WebRtcProcessor final : public AudioProcessor {
         config.Set<webrtc::ExperimentalAgc>(new webrtc::ExperimentalAgc(false));
         apm_.reset(AudioProcessing::Create(config));
         if (!apm_) throw std::runtime_error("WebRTC audio processing: cannot create the module");
-        initialize();
+        check(initialize(), "initialise at 48 kHz mono");
 
         auto* ec = apm_->echo_cancellation();
         if (options_.echo_cancellation) {
@@ -107,7 +107,8 @@ class WebRtcProcessor final : public AudioProcessor {
         if (options_.echo_cancellation) {
             if (tuning_.reset_on_jump_ms > 0 && last_hint_ >= 0 &&
                 std::abs(delay_ms - last_hint_) > tuning_.reset_on_jump_ms)
-                initialize();  // a new echo path (another device): start over
+                (void)initialize();  // a new echo path (another device): start over
+                                     // (the same format as at construction: cannot fail)
             last_hint_ = delay_ms;
             const double mapped = delay_ms * tuning_.delay_scale + tuning_.delay_offset_ms;
             (void)apm_->set_stream_delay_ms(
@@ -137,9 +138,9 @@ class WebRtcProcessor final : public AudioProcessor {
         void operator()(AudioProcessing* apm) const { delete apm; }
     };
 
-    void initialize() {
+    int initialize() {
         const webrtc::ProcessingConfig config = {{stream_, stream_, stream_, stream_}};
-        check(apm_->Initialize(config), "initialise at 48 kHz mono");
+        return apm_->Initialize(config);
     }
 
     void bind_thread() {

@@ -6,7 +6,9 @@
 //
 // Threading: as AudioProcessor — reverse() and process() on one thread (asserted in debug and
 // sanitizer builds); stats() from any thread: it reads atomics that process() refreshes every
-// half second, so neither side ever waits for the other.
+// half second, so neither side ever waits for the other. Blocks of another length than kBlock
+// are ignored (the module takes exactly 10 ms); the module's errors on a block are not
+// exceptions (that block passes as the module left it).
 #pragma once
 
 #include <memory>
