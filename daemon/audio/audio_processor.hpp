@@ -22,12 +22,16 @@ struct AudioProcessingOptions {
     bool high_pass = true;
 };
 
-// What the canceller reports, for status. Values are NaN / -1 until it has any.
+// What the canceller reports, for status. Values are -1 until it has any (and stay -1 with echo
+// cancellation off). WebRTC's figures are refreshed every 0.5 s of processed sound; the first
+// come after 1-2 s of far-end speech, the delay after about 5 s.
 struct AudioProcessorStats {
-    double erle_db = -1;        // echo return loss enhancement, averaged (dB); -1: none yet
-    double erle_instant_db = -1;
-    int delay_ms = -1;          // the echo delay the canceller estimates; -1: none yet
-    double poor_delays = -1;    // fraction of blocks whose delay estimate was poor (0..1)
+    double erle_db = -1;          // echo return loss enhancement, averaged (dB); -1: none yet
+    double erle_instant_db = -1;  // the latest (about one second's) estimate
+    // The echo's delay as the canceller's estimator sees it, beyond the stream delay it was
+    // given (WebRTC: the median over the last second); -1: none yet.
+    int delay_ms = -1;
+    double poor_delays = -1;  // fraction of blocks whose delay estimate was poor (0..1)
     unsigned long long far_blocks = 0, near_blocks = 0;
 };
 
@@ -41,7 +45,8 @@ class AudioProcessor {
     virtual void reverse(std::span<const float> far) = 0;
     // One near-end block (kBlock samples) of microphone sound, processed in place.
     // `delay_ms`: how much later an echo of a far block fed now reaches the microphone, as far as
-    // the devices' reported latencies tell (a hint; the canceller estimates the rest).
+    // the devices' reported latencies tell (a hint; the canceller estimates the rest). A jump of
+    // more than 40 ms (another device) starts the canceller over.
     virtual void process(std::span<float> near, int delay_ms) = 0;
     virtual AudioProcessorStats stats() const = 0;
     virtual std::string name() const = 0;  // "webrtc", for status and logs
