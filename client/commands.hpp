@@ -1,4 +1,5 @@
-// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, focus, record, list).
+// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, focus,
+// record, list).
 #pragma once
 
 #include <string>

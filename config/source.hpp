@@ -1,4 +1,5 @@
-// Source: what a participant sends, parsed from "camera:/dev/video0", "tone", "file:PATH", "none", ...
+// Source: what a participant sends, parsed from "camera:/dev/video0", "tone", "file:PATH", "none",
+// ...
 #pragma once
 
 #include <optional>

@@ -7,8 +7,8 @@
 #include <systemd/sd-daemon.h>
 
 #include <netinet/in.h>
-#include <unistd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -47,9 +47,8 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
         recorder_ = std::make_unique<Recorder>(
             names, mix_tap_, [this](Recorder::Done done) { post(std::move(done)); });
         for (std::size_t i = 0; i < peers_.size(); ++i)
-            peers_[i]->set_tap([this, i](std::span<const uint8_t> bytes) {
-                recorder_->on_datagram(i, bytes);
-            });
+            peers_[i]->set_tap(
+                [this, i](std::span<const uint8_t> bytes) { recorder_->on_datagram(i, bytes); });
         socket_ = UdpSocket::open(
             &loop_, room.bind_address(static_cast<std::size_t>(config_.self)),
             [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); },
@@ -131,8 +130,9 @@ int CallSession::run() {
         AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_);
         // No device and no --record-mix: nothing pulls the mixer, so a recording does (the
         // mix file exists once the output's own recording opened it).
-        const bool output_pulls = audio.has_device() || (!config_.record_mix_path.empty() &&
-                                                         access(config_.record_mix_path.c_str(), F_OK) == 0);
+        const bool output_pulls =
+            audio.has_device() || (!config_.record_mix_path.empty() &&
+                                   access(config_.record_mix_path.c_str(), F_OK) == 0);
         recorder_->set_mixer(output_pulls ? nullptr : mixer_.get());
         SnapshotService snapshots(
             snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);

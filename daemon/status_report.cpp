@@ -197,8 +197,8 @@ nlohmann::json status_report(const CallConfig& config,
         {"dropped_unlisted", session.dropped_unlisted},
         {"bad_requests", session.bad_requests},
         {"uptime_s", (now_us - session.started_us) / 1000000},
-        {"recording", session.recording ? record_status_json(*session.recording)
-                                        : nlohmann::json(nullptr)},
+        {"recording",
+         session.recording ? record_status_json(*session.recording) : nlohmann::json(nullptr)},
     };
 }
 

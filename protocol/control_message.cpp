@@ -101,8 +101,10 @@ void parse_record(const json& j, ParsedRequest& out) {
     }
     auto d = j.find("dir");
     if (r.stop) {
-        if (d != j.end()) out.error = "give \"dir\" to start recording or \"stop\", not both";
-        else out.request = r;
+        if (d != j.end())
+            out.error = "give \"dir\" to start recording or \"stop\", not both";
+        else
+            out.request = r;
         return;
     }
     if (d == j.end() || !d->is_string() || d->get<std::string>().empty() ||

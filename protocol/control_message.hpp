@@ -35,7 +35,7 @@ struct FocusRequest {
 
 // Start recording the call into `dir` (an absolute path; created if need be), or stop.
 struct RecordRequest {
-    std::string dir;    // when !stop
+    std::string dir;  // when !stop
     bool stop = false;
 };
 

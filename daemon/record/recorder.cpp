@@ -18,8 +18,8 @@ namespace meshcall {
 namespace {
 
 constexpr auto kPeriod = std::chrono::milliseconds(20);
-constexpr std::size_t kMixBlock = 960;                 // 20 ms
-constexpr std::size_t kMixMaxBehind = 48000 / 5;       // pulling late by more: skip ahead
+constexpr std::size_t kMixBlock = 960;            // 20 ms
+constexpr std::size_t kMixMaxBehind = 48000 / 5;  // pulling late by more: skip ahead
 using Clock = std::chrono::steady_clock;
 
 // A file descriptor with one owner.
@@ -148,7 +148,9 @@ void Recorder::run() {
         bool closing = false;
         {
             std::unique_lock lock(mutex_);
-            wake_.wait_for(lock, kPeriod, [this] { return closing_ || !items_.empty(); });
+            // Idle (no recording): nothing to pull or drain; a command or close wakes it.
+            wake_.wait_for(lock, session_ ? kPeriod : std::chrono::milliseconds(1000),
+                           [this] { return closing_ || !items_.empty(); });
             batch.swap(items_);
             queued_datagrams_ = 0;
             closing = closing_;
@@ -233,8 +235,8 @@ void Recorder::end() {
     active_.store(false, std::memory_order_release);
     tap_.set_on(false);
     if (session_->wav) drain_mix(*session_);  // the mix pushed until now
-    session_->wav.reset();  // drains, writes the trailer, closes
-    session_.reset();       // closes the .ts files
+    session_->wav.reset();                    // drains, writes the trailer, closes
+    session_.reset();                         // closes the .ts files
 }
 
 void Recorder::write(const Datagram& d) {
@@ -306,7 +308,8 @@ void Recorder::publish() {
         return;
     }
     status_ = session_->status;
-    status_->bytes = session_->ts_bytes + (session_->wav ? session_->wav->samples_written() * 2 : 0);
+    status_->bytes =
+        session_->ts_bytes + (session_->wav ? session_->wav->samples_written() * 2 : 0);
 }
 
 void Recorder::fail(const std::string& error) {

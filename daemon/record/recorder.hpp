@@ -103,7 +103,7 @@ class Recorder {
     void pull_and_drain();  // the mix: pulled at real time if need be, drained into the WAV
     void pull_mix(Session& s);
     void drain_mix(Session& s);
-    void publish();         // the status, for status()
+    void publish();  // the status, for status()
     void fail(const std::string& error);
 
     const std::vector<std::string> stems_;

@@ -134,9 +134,9 @@ OpenedCapture open_capture(const VideoSource& video_in, const AudioSource& audio
     }
     if (out.audio.kind == AudioSource::Kind::file) {
         check_file_stream(out.audio.device, AVMEDIA_TYPE_AUDIO);
-        auto in = try_open(
-            lavfi("file " + out.audio.device + " (audio)", file_audio_graph(out.audio.device) + "[out0]"),
-            v, error);
+        auto in = try_open(lavfi("file " + out.audio.device + " (audio)",
+                                 file_audio_graph(out.audio.device) + "[out0]"),
+                           v, error);
         if (!in) throw std::runtime_error(error);
         out.inputs.push_back(std::move(in));
     }

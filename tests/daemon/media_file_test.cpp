@@ -31,7 +31,8 @@ std::string make_clip(const TempDir& dir, const std::string& name, bool video, b
     if (audio)
         argv.insert(argv.end(),
                     {"-f", "lavfi", "-i", "sine=frequency=700:sample_rate=48000:duration=3"});
-    if (video) argv.insert(argv.end(), {"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"});
+    if (video)
+        argv.insert(argv.end(), {"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"});
     if (audio) argv.insert(argv.end(), {"-c:a", "aac"});
     argv.push_back(path);
     const RunResult r = run(argv, 60s);
@@ -140,7 +141,9 @@ TEST_CASE(
     CHECK(alice.log_text().find("capture ended") == std::string::npos);
 }
 
-TEST_CASE("a file source that is missing or lacks that kind of stream stops the start, exit 2, naming the file") {
+TEST_CASE(
+    "a file source that is missing or lacks that kind of stream stops the start, exit 2, naming "
+    "the file") {
     TempDir dir;
     TestRoom room = make_room(dir, "nofile", {"alice", "bob"});
     const std::string missing = dir.file("no such clip.mp4");
@@ -222,7 +225,8 @@ TEST_CASE(
     const std::vector<float> x = wav_samples(rec + "/mix.wav");
     REQUIRE(x.size() > 3 * 48000);
     const auto last = slice(x, x.size() - 2 * 48000, 2 * 48000);
-    const double a = goertzel(last, participant_tone_hz(0)), b = goertzel(last, participant_tone_hz(1)),
+    const double a = goertzel(last, participant_tone_hz(0)),
+                 b = goertzel(last, participant_tone_hz(1)),
                  c = goertzel(last, participant_tone_hz(2));
     MESSAGE("mix.wav: alice " << a << ", bob (self) " << b << ", carol " << c);
     CHECK(a > 0.02);
@@ -243,10 +247,10 @@ TEST_CASE(
     REQUIRE(wait_until([&] { return bob.peer("alice").value("video_frames", 0) > 0; }, 10s));
     const std::string rec = dir.file("takes");
     // The CLI, with a relative directory.
-    RunResult started = run({"sh", "-c",
-                             "cd " + dir.path() + " && " + MESHCALL_BIN +
-                                 " record takes --control " + bob.control()},
-                            10s);
+    RunResult started = run(
+        {"sh", "-c",
+         "cd " + dir.path() + " && " + MESHCALL_BIN + " record takes --control " + bob.control()},
+        10s);
     INFO(started.out << started.err);
     REQUIRE(started.status == 0);
     CHECK(started.out.find(rec) != std::string::npos);
