@@ -163,6 +163,7 @@ void Recorder::run() {
         }
         pull_and_drain();
         publish();
+        warn_drops();
         if (closing) break;
     }
     if (session_) {
@@ -225,6 +226,7 @@ std::string Recorder::begin(const std::string& dir) {
     tap_.discard();  // what the audio thread left there last time
     tap_.set_on(true);
     dropped_.store(0, std::memory_order_relaxed);
+    dropped_warned_ = 0;
     session_ = std::move(s);
     active_.store(true, std::memory_order_release);
     spdlog::info("recording into {} (take {})", dir, session_->take);
@@ -310,6 +312,18 @@ void Recorder::publish() {
     status_ = session_->status;
     status_->bytes =
         session_->ts_bytes + (session_->wav ? session_->wav->samples_written() * 2 : 0);
+}
+
+void Recorder::warn_drops() {
+    const uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+    const Clock::time_point now = Clock::now();
+    if (!session_ || dropped <= dropped_warned_ ||
+        now - last_drop_warning_ < std::chrono::seconds(10))
+        return;
+    spdlog::warn("recording into {}: the disk is too slow, {} datagrams dropped so far",
+                 session_->dir, dropped);
+    dropped_warned_ = dropped;
+    last_drop_warning_ = now;
 }
 
 void Recorder::fail(const std::string& error) {

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -103,7 +104,8 @@ class Recorder {
     void pull_and_drain();  // the mix: pulled at real time if need be, drained into the WAV
     void pull_mix(Session& s);
     void drain_mix(Session& s);
-    void publish();  // the status, for status()
+    void publish();     // the status, for status()
+    void warn_drops();  // at most every 10 s while datagrams are being dropped
     void fail(const std::string& error);
 
     const std::vector<std::string> stems_;
@@ -122,6 +124,8 @@ class Recorder {
 
     std::unique_ptr<Session> session_;  // record thread only
     std::vector<float> block_;          // record thread only
+    uint64_t dropped_warned_ = 0;       // record thread only
+    std::chrono::steady_clock::time_point last_drop_warning_{};
     std::thread thread_;
 };
 
