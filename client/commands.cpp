@@ -2,6 +2,8 @@
 #include "client/commands.hpp"
 
 #include <cstdio>
+#include <ctime>
+#include <filesystem>
 
 #include "client/control_client.hpp"
 #include "protocol/control_path.hpp"
@@ -131,6 +133,45 @@ int run_focus(const CallTarget& t, const std::string& peer) {
         std::printf("showing the grid\n");
     else
         std::printf("showing %s alone\n", peer.c_str());
+    return 0;
+}
+
+int run_record(const CallTarget& t, const std::string& dir, bool stop) {
+    RecordRequest r;
+    r.stop = stop;
+    if (!stop) {
+        std::string where = dir;
+        if (where.empty()) {
+            char stamp[32];
+            const std::time_t now = std::time(nullptr);
+            std::tm tm{};
+            localtime_r(&now, &tm);
+            std::strftime(stamp, sizeof stamp, "meshcall-%Y%m%d-%H%M%S", &tm);
+            where = stamp;
+        }
+        // The daemon runs elsewhere: it needs the whole path.
+        std::error_code ec;
+        const auto abs = std::filesystem::absolute(where, ec);
+        r.dir = ec ? where : abs.lexically_normal().string();
+    }
+    int rc = 0;
+    auto reply = ask(t, r, rc);
+    if (!reply) return rc;
+    const nlohmann::json& s = stop ? (*reply)["stopped"] : (*reply)["recording"];
+    if (stop && !s.is_object()) {
+        std::printf("no recording was running\n");
+        return 0;
+    }
+    std::string files;
+    for (const auto& f : s.value("files", nlohmann::json::array()))
+        files += (files.empty() ? "" : ", ") + f.get<std::string>();
+    if (stop)
+        std::printf("stopped recording %s: %s (%.1f MB)\n",
+                    s.value("dir", std::string("?")).c_str(), files.c_str(),
+                    s.value("bytes", 0.0) / 1e6);
+    else
+        std::printf("recording into %s (each peer's stream as NAME.ts, the mix as mix.wav)\n",
+                    s.value("dir", std::string("?")).c_str());
     return 0;
 }
 

@@ -1,4 +1,5 @@
-// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, focus, list).
+// commands: the meshcall CLI's requests to a running call (status, mute, unmute, leave, focus,
+// record, list).
 #pragma once
 
 #include <string>
@@ -16,6 +17,9 @@ int run_mute(const CallTarget& target, const std::string& what, bool mute);
 int run_leave(const CallTarget& target);
 // Shows `peer`'s tile alone (its largest video layer); empty: back to the grid.
 int run_focus(const CallTarget& target, const std::string& peer);
+// Starts recording the call into `dir` (relative to here; empty: a new directory
+// ./meshcall-YYYYMMDD-HHMMSS), or stops the recording.
+int run_record(const CallTarget& target, const std::string& dir, bool stop);
 int run_list();
 
 }  // namespace meshcall

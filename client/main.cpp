@@ -63,6 +63,15 @@ int main(int argc, char** argv) {
         "focus", "Show one peer's picture alone, at its full size (no NAME: back to the grid)");
     focus->add_option("NAME", focus_peer, "The peer to show");
     add_target(focus);
+    std::string record_dir;
+    bool record_stop = false;
+    auto* record = app.add_subcommand(
+        "record",
+        "Record the call: each peer's stream as it came (DIR/NAME.ts) and the mix (DIR/mix.wav)");
+    auto* record_dir_option = record->add_option(
+        "DIR", record_dir, "Where (created if need be; default: ./meshcall-DATE-TIME)");
+    record->add_flag("--stop", record_stop, "Stop the recording")->excludes(record_dir_option);
+    add_target(record);
     auto* list = app.add_subcommand("list", "List the calls running as you");
 
     std::string invite_room, invite_as;
@@ -134,6 +143,7 @@ int main(int argc, char** argv) {
     if (*unmute) return run_mute(target, what, false);
     if (*leave) return run_leave(target);
     if (*focus) return run_focus(target, focus_peer);
+    if (*record) return run_record(target, record_dir, record_stop);
     if (*list) return run_list();
     if (*invite) return run_invite(invite_room, invite_as, invite_json);
     if (*demo) return run_demo(demo_peers, demo_seconds);

@@ -9,10 +9,11 @@ void add_call_options(CLI::App& app, CallArgs& args) {
     app.add_option("--as", args.as,
                    "Which peer of the room file you are (default: the profile's name)");
     app.add_option("--video", args.video,
-                   "camera[:/dev/videoN] | screen[:DISPLAY] | test | none (default: camera, or a "
-                   "test pattern when there is none)");
+                   "camera[:/dev/videoN] | screen[:DISPLAY] | test | file:PATH (any video file, "
+                   "looped) | none (default: camera, or a test pattern when there is none)");
     app.add_option("--audio", args.audio,
-                   "mic[:DEVICE] | tone | none (default: mic, or none when there is none)");
+                   "mic[:DEVICE] | tone | file:PATH (any sound or video file, looped) | none "
+                   "(default: mic, or none when there is none)");
     app.add_flag("--headless", args.headless, "Open no window and no sound device");
     app.add_option("--control", args.control,
                    "Control socket path (default: $XDG_RUNTIME_DIR/meshcall/ROOM.sock)");
@@ -27,6 +28,9 @@ void add_call_options(CLI::App& app, CallArgs& args) {
                    "Snapshot period in seconds (default 1)");
     app.add_option("--record-mix", args.record_mix,
                    "Also write the mixed sound of the call to this WAV file (48 kHz mono)");
+    app.add_option("--record", args.record,
+                   "Record the call into this directory: each peer's stream as it came (NAME.ts) "
+                   "and the mix (mix.wav); `meshcall record` starts and stops it later");
     app.add_flag("-v,--verbose", args.verbosity, "More log output (-v info, -vv debug)");
 }
 
@@ -43,6 +47,7 @@ std::vector<std::string> call_argv(const CallArgs& args) {
     option("--key", args.key_path);
     option("--snapshot", args.snapshot);
     option("--record-mix", args.record_mix);
+    option("--record", args.record);
     if (args.snapshot_every != CallArgs{}.snapshot_every) {
         char every[32];
         std::snprintf(every, sizeof every, "%.17g", args.snapshot_every);

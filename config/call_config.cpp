@@ -1,6 +1,12 @@
 // CallConfig: resolving command line, profile and room file into one immutable value.
 #include "config/call_config.hpp"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
 #include "config/error.hpp"
 #include "config/json_reader.hpp"
 #include "config/private_key.hpp"
@@ -23,6 +29,15 @@ std::optional<Key32> load_my_key(const CallConfig& c, const CallArgs& args) {
                       std::to_string(c.self) + "] (\"" + me.name + "\"): its public key is " +
                       key_to_base64(pk) + ", the room lists " +
                       (me.public_key ? key_to_base64(*me.public_key) : std::string("none")));
+}
+
+// A file source: its path made absolute (meshcalld may run elsewhere), and readable now.
+void resolve_file_source(std::string& path, const char* option) {
+    std::error_code ec;
+    const std::filesystem::path abs = std::filesystem::absolute(path, ec);
+    if (!ec) path = abs.lexically_normal().string();
+    if (access(path.c_str(), R_OK) != 0)
+        throw ConfigError(std::string(option) + ": file:" + path + ": " + std::strerror(errno));
 }
 
 }  // namespace
@@ -61,6 +76,8 @@ CallConfig resolve_call_config(const CallArgs& args) {
     } else {
         c.audio = AudioSource{};  // microphone, falling back to none
     }
+    if (c.video.kind == VideoSource::Kind::file) resolve_file_source(c.video.device, "--video");
+    if (c.audio.kind == AudioSource::Kind::file) resolve_file_source(c.audio.device, "--audio");
     c.control_path = args.control;
     c.snapshot_path = args.snapshot;
     if (!(args.snapshot_every >= 0.1 && args.snapshot_every <= 3600))
@@ -68,6 +85,11 @@ CallConfig resolve_call_config(const CallArgs& args) {
                           " is not a period in seconds (0.1-3600)");
     c.snapshot_every = args.snapshot_every;
     c.record_mix_path = args.record_mix;
+    if (!args.record.empty()) {
+        std::error_code ec;
+        const std::filesystem::path dir = std::filesystem::absolute(args.record, ec);
+        c.record_dir = ec ? args.record : dir.lexically_normal().string();
+    }
     c.headless = args.headless;
     c.verbosity = args.verbosity;
     return c;

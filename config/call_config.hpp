@@ -22,6 +22,7 @@ struct CallArgs {
     std::string snapshot;       // --snapshot PATH.png
     double snapshot_every = 1;  // --snapshot-every SECONDS
     std::string record_mix;     // --record-mix PATH.wav
+    std::string record;         // --record DIR
     bool headless = false;
     int verbosity = 0;
 };
@@ -36,6 +37,7 @@ struct CallConfig {
     std::string snapshot_path;  // empty: no periodic snapshot
     double snapshot_every = 1;  // seconds
     std::string record_mix_path;
+    std::string record_dir;  // --record, made absolute; empty: not recording from the start
     bool headless = false;
     int verbosity = 0;
     // This user's X25519 secret key: set only in a "keys" room, and then it belongs to me()

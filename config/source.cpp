@@ -12,13 +12,13 @@ void split(const std::string& text, std::string& kind, std::string& device) {
 }  // namespace
 
 std::string VideoSource::to_string() const {
-    const char* names[] = {"camera", "screen", "test", "none"};
+    const char* names[] = {"camera", "screen", "test", "none", "file"};
     std::string s = names[static_cast<int>(kind)];
     return device.empty() ? s : s + ":" + device;
 }
 
 std::string AudioSource::to_string() const {
-    const char* names[] = {"mic", "tone", "none"};
+    const char* names[] = {"mic", "tone", "none", "file"};
     std::string s = names[static_cast<int>(kind)];
     return device.empty() ? s : s + ":" + device;
 }
@@ -35,9 +35,12 @@ std::optional<VideoSource> parse_video_source(const std::string& text, std::stri
         s.kind = VideoSource::Kind::screen;
     } else if ((kind == "test" || kind == "none") && device.empty()) {
         s.kind = kind == "test" ? VideoSource::Kind::test : VideoSource::Kind::none;
+    } else if (kind == "file" && !device.empty()) {
+        s.kind = VideoSource::Kind::file;  // any file libav reads, looped
     } else {
         error = "\"" + text +
-                "\" is not a video source (camera[:/dev/videoN], screen[:DISPLAY], test, none)";
+                "\" is not a video source (camera[:/dev/videoN], screen[:DISPLAY], test, "
+                "file:PATH, none)";
         return std::nullopt;
     }
     return s;
@@ -53,8 +56,10 @@ std::optional<AudioSource> parse_audio_source(const std::string& text, std::stri
         s.kind = AudioSource::Kind::mic;
     } else if ((kind == "tone" || kind == "none") && device.empty()) {
         s.kind = kind == "tone" ? AudioSource::Kind::tone : AudioSource::Kind::none;
+    } else if (kind == "file" && !device.empty()) {
+        s.kind = AudioSource::Kind::file;
     } else {
-        error = "\"" + text + "\" is not an audio source (mic[:DEVICE], tone, none)";
+        error = "\"" + text + "\" is not an audio source (mic[:DEVICE], tone, file:PATH, none)";
         return std::nullopt;
     }
     return s;

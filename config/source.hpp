@@ -1,4 +1,5 @@
-// Source: what a participant sends, parsed from "camera:/dev/video0", "tone", "none", ...
+// Source: what a participant sends, parsed from "camera:/dev/video0", "tone", "file:PATH", "none",
+// ...
 #pragma once
 
 #include <optional>
@@ -7,18 +8,18 @@
 namespace meshcall {
 
 struct VideoSource {
-    enum class Kind { camera, screen, test, none };
+    enum class Kind { camera, screen, test, none, file };
     Kind kind = Kind::camera;
-    std::string device;      // "/dev/video0", ":0.0"; empty means the default
+    std::string device;      // "/dev/video0", ":0.0", a file's path; empty means the default
     bool explicit_ = false;  // named by the user (a failure is an error, not a fallback)
 
     std::string to_string() const;
 };
 
 struct AudioSource {
-    enum class Kind { mic, tone, none };
+    enum class Kind { mic, tone, none, file };
     Kind kind = Kind::mic;
-    std::string device;  // PulseAudio source or ALSA device; empty means the default
+    std::string device;  // PulseAudio source or ALSA device, a file's path; empty: the default
     bool explicit_ = false;
 
     std::string to_string() const;

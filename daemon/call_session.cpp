@@ -8,6 +8,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -15,6 +16,7 @@
 #include <thread>
 #include <utility>
 
+#include "config/error.hpp"
 #include "daemon/audio/audio_output.hpp"
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_entry.hpp"
@@ -39,6 +41,14 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
             peers_.push_back(std::make_unique<PeerLink>(
                 room, i, static_cast<std::size_t>(config_.self), config_.private_key, &playout_));
         }
+        // The recording's thread; recording starts once all else is open.
+        std::vector<std::string> names;
+        for (auto& p : peers_) names.push_back(p->name());
+        recorder_ = std::make_unique<Recorder>(
+            names, mix_tap_, [this](Recorder::Done done) { post(std::move(done)); });
+        for (std::size_t i = 0; i < peers_.size(); ++i)
+            peers_[i]->set_tap(
+                [this, i](std::span<const uint8_t> bytes) { recorder_->on_datagram(i, bytes); });
         socket_ = UdpSocket::open(
             &loop_, room.bind_address(static_cast<std::size_t>(config_.self)),
             [this](std::span<const uint8_t> b, const sockaddr* a) { on_datagram(b, a); },
@@ -56,8 +66,13 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
         std::vector<SampleRing*> rings;
         for (auto& p : peers_) rings.push_back(&p->receiver().audio());
         mixer_ = std::make_unique<AudioMixer>(std::move(rings));
+        mixer_->set_tap(&mix_tap_);
         grid_model_ = std::make_unique<GridModel>(config_, peers_, *sender_, self_view_);
         make_loop_handles();
+        // A directory that cannot be made stops the start (exit 2).
+        if (!config_.record_dir.empty())
+            if (std::string error = recorder_->start_and_wait(config_.record_dir); !error.empty())
+                throw ConfigError("--record: " + error);
     } catch (...) {
         for (auto* h : {tick_timer_, backoff_timer_, leave_timer_, view_timer_, snapshot_timer_})
             if (h) h->close();
@@ -66,6 +81,7 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
         if (wake_) wake_->close();
         if (socket_) socket_->close();
         if (control_) control_->close();
+        if (recorder_) recorder_->close();
         uv_run(&loop_, UV_RUN_DEFAULT);  // let the close callbacks free the handles
         uv_loop_close(&loop_);
         throw;
@@ -112,17 +128,25 @@ int CallSession::run() {
         // thread reads with no lock, so the audio device opens only once that is done.
         std::unique_ptr<Viewer> window = config_.headless ? nullptr : open_window();
         AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_);
+        // No device and no --record-mix: nothing pulls the mixer, so a recording does (the
+        // mix file exists once the output's own recording opened it).
+        const bool output_pulls =
+            audio.has_device() || (!config_.record_mix_path.empty() &&
+                                   access(config_.record_mix_path.c_str(), F_OK) == 0);
+        recorder_->set_mixer(output_pulls ? nullptr : mixer_.get());
         SnapshotService snapshots(
             snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);
         if (window) window->run(ended_, snapshots);
         snapshots.run(ended_);  // headless, or the window could not open, or the call ended
         loop_thread.join();
+        recorder_->close();  // the files complete while the sound output still runs
     } catch (const std::exception& e) {
         spdlog::error("{}; leaving the call", e.what());
         exit_status_ = 1;
         post(Command::leave);
     }
     if (loop_thread.joinable()) loop_thread.join();
+    recorder_->close();
     int rc = uv_loop_close(&loop_);
     if (rc != 0) spdlog::warn("event loop closed with handles still open: {}", uv_strerror(rc));
     return exit_status_;
@@ -391,6 +415,7 @@ std::optional<std::string> CallSession::on_request(const ControlRequest& request
     MESHCALL_ASSERT_THREAD(loop_thread_);
     if (auto* st = std::get_if<StatusRequest>(&request)) {
         counters_.bad_requests = control_->bad_requests();
+        counters_.recording = recorder_->status();
         return ok_reply(status_report(config_, peers_, *sender_, counters_, st->histogram,
                                       av_gettime_relative()));
     }
@@ -417,6 +442,14 @@ std::optional<std::string> CallSession::on_request(const ControlRequest& request
         publish_grid();
         send_receiver_report();  // its largest layer now, not at the next report
         return ok_reply({{"focus", index < 0 ? nlohmann::json(nullptr) : nlohmann::json(f->peer)}});
+    }
+    if (auto* r = std::get_if<RecordRequest>(&request)) {
+        // The record thread creates the directory and opens the files, then answers.
+        if (r->stop)
+            recorder_->stop(from);
+        else
+            recorder_->start(r->dir, from);
+        return std::nullopt;
     }
     request_snapshot(std::get<SnapshotRequest>(request).path, from);
     return std::nullopt;  // answered when the view thread has written it
@@ -473,6 +506,10 @@ void CallSession::on_commands() {
         if (shutting_down_) return;
         if (auto* done = std::get_if<SnapshotDone>(&m)) {
             on_snapshot_done(*done);
+            continue;
+        }
+        if (auto* done = std::get_if<Recorder::Done>(&m)) {
+            on_record_done(*done);
             continue;
         }
         switch (std::get<Command>(m)) {
@@ -533,6 +570,18 @@ void CallSession::on_snapshot_done(const SnapshotDone& done) {
                                                           : error_reply(done.error));
     else if (!done.error.empty())
         spdlog::warn("snapshot: {}", done.error);
+}
+
+void CallSession::on_record_done(const Recorder::Done& done) {
+    MESHCALL_ASSERT_THREAD(loop_thread_);
+    if (done.token == 0) return;
+    if (!done.error.empty()) {
+        control_->reply(done.token, error_reply(done.error));
+        return;
+    }
+    const nlohmann::json status = done.status ? record_status_json(*done.status) : nullptr;
+    control_->reply(done.token, ok_reply(done.stop ? nlohmann::json{{"stopped", status}}
+                                                   : nlohmann::json{{"recording", status}}));
 }
 
 }  // namespace meshcall

@@ -31,6 +31,7 @@
 #include "daemon/loop/uv_signal.hpp"
 #include "daemon/loop/uv_timer.hpp"
 #include "daemon/portmap/port_mapper.hpp"
+#include "daemon/record/recorder.hpp"
 #include "daemon/send/media_sender.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/util/bounded_queue.hpp"
@@ -55,7 +56,7 @@ class CallSession {
   private:
     enum class Command { toggle_audio, toggle_video, leave, fail };
     // The loop's mailbox: what other threads hand it.
-    using LoopMessage = std::variant<Command, SnapshotDone>;
+    using LoopMessage = std::variant<Command, SnapshotDone, Recorder::Done>;
 
     void make_loop_handles();               // main, before the loop thread
     void run_loop();                        // the loop thread's body
@@ -94,6 +95,8 @@ class CallSession {
     // Asks the view thread for a snapshot of the grid as it is now.
     void request_snapshot(const std::string& path, ControlServer::ClientId reply_to);
     void on_snapshot_done(const SnapshotDone& done);
+    // The record thread's answer to a record request.
+    void on_record_done(const Recorder::Done& done);
     void fail(const std::string& where);
     void shutdown();
 
@@ -126,7 +129,11 @@ class CallSession {
     LatestFrame self_view_;
     GridStateSlot grid_;
     std::unique_ptr<GridModel> grid_model_;
+    MixTap mix_tap_;  // the recording's copy of the mix; outlives the mixer and its threads
     std::unique_ptr<AudioMixer> mixer_;
+    // The recording (--record, {"cmd":"record"}): its own thread; closed on main once the loop
+    // has ended, before the sound output goes.
+    std::unique_ptr<Recorder> recorder_;
     SessionCounters counters_;
     uint64_t tick_tx_bytes_ = 0;
     int64_t last_tick_us_ = -1;

@@ -169,6 +169,14 @@ nlohmann::json self_status(const CallConfig& config, const MediaSender& sender,
 
 }  // namespace
 
+nlohmann::json record_status_json(const RecordStatus& r) {
+    return {{"dir", r.dir},
+            {"files", r.files},
+            {"bytes", r.bytes},
+            {"dropped", r.dropped},
+            {"error", r.error.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error)}};
+}
+
 nlohmann::json status_report(const CallConfig& config,
                              const std::vector<std::unique_ptr<PeerLink>>& peers,
                              const MediaSender& sender, const SessionCounters& session,
@@ -189,6 +197,8 @@ nlohmann::json status_report(const CallConfig& config,
         {"dropped_unlisted", session.dropped_unlisted},
         {"bad_requests", session.bad_requests},
         {"uptime_s", (now_us - session.started_us) / 1000000},
+        {"recording",
+         session.recording ? record_status_json(*session.recording) : nlohmann::json(nullptr)},
     };
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,7 @@
 
 #include "config/call_config.hpp"
 #include "daemon/loop/peer_link.hpp"
+#include "daemon/record/record_status.hpp"
 #include "daemon/send/media_sender.hpp"
 
 namespace meshcall {
@@ -33,7 +35,11 @@ struct SessionCounters {
     std::vector<SeenAs> seen_as;
     // The router's port mapping: "off (...)", "trying", the mapping, or why it failed.
     std::string port_mapping = "off";
+    std::optional<RecordStatus> recording;  // the recording in progress
 };
+
+// {"dir","files","bytes","dropped","error"} of a recording.
+nlohmann::json record_status_json(const RecordStatus& r);
 
 nlohmann::json status_report(const CallConfig& config,
                              const std::vector<std::unique_ptr<PeerLink>>& peers,

@@ -89,6 +89,34 @@ void parse_focus(const json& j, ParsedRequest& out) {
     out.request = FocusRequest{p->get<std::string>()};
 }
 
+void parse_record(const json& j, ParsedRequest& out) {
+    if ((out.error = only_keys(j, "record", {"cmd", "dir", "stop"})) != "") return;
+    RecordRequest r;
+    if (auto s = j.find("stop"); s != j.end()) {
+        if (!s->is_boolean()) {
+            out.error = "\"stop\" must be true or false";
+            return;
+        }
+        r.stop = s->get<bool>();
+    }
+    auto d = j.find("dir");
+    if (r.stop) {
+        if (d != j.end())
+            out.error = "give \"dir\" to start recording or \"stop\", not both";
+        else
+            out.request = r;
+        return;
+    }
+    if (d == j.end() || !d->is_string() || d->get<std::string>().empty() ||
+        d->get<std::string>().front() != '/' || d->get<std::string>().size() > 4096 ||
+        d->get<std::string>().find('\0') != std::string::npos) {
+        out.error = "\"dir\" must be an absolute path (or \"stop\": true)";
+        return;
+    }
+    r.dir = d->get<std::string>();
+    out.request = r;
+}
+
 }  // namespace
 
 ParsedRequest parse_control_request(std::string_view line) {
@@ -123,9 +151,11 @@ ParsedRequest parse_control_request(std::string_view line) {
         parse_snapshot(j, out);
     } else if (cmd == "focus") {
         parse_focus(j, out);
+    } else if (cmd == "record") {
+        parse_record(j, out);
     } else {
-        out.error =
-            "unknown command \"" + cmd + "\" (status, mute, unmute, leave, snapshot, focus)";
+        out.error = "unknown command \"" + cmd +
+                    "\" (status, mute, unmute, leave, snapshot, focus, record)";
     }
     out.ok = out.error.empty();
     return out;
@@ -147,6 +177,12 @@ std::string format_control_request(const ControlRequest& request) {
     } else if (auto* f = std::get_if<FocusRequest>(&request)) {
         j["cmd"] = "focus";
         j["peer"] = f->peer.empty() ? nlohmann::json(nullptr) : nlohmann::json(f->peer);
+    } else if (auto* r = std::get_if<RecordRequest>(&request)) {
+        j["cmd"] = "record";
+        if (r->stop)
+            j["stop"] = true;
+        else
+            j["dir"] = r->dir;
     }
     return j.dump() + "\n";
 }

@@ -33,8 +33,14 @@ struct FocusRequest {
     std::string peer;  // empty: the grid
 };
 
-using ControlRequest =
-    std::variant<StatusRequest, MuteRequest, LeaveRequest, SnapshotRequest, FocusRequest>;
+// Start recording the call into `dir` (an absolute path; created if need be), or stop.
+struct RecordRequest {
+    std::string dir;  // when !stop
+    bool stop = false;
+};
+
+using ControlRequest = std::variant<StatusRequest, MuteRequest, LeaveRequest, SnapshotRequest,
+                                    FocusRequest, RecordRequest>;
 
 struct ParsedRequest {
     bool ok = false;

@@ -31,11 +31,13 @@ std::size_t AudioMixer::target(std::size_t i) const {
 }
 
 void AudioMixer::mix(std::span<float> out) {
+    const std::span<const float> all(out.data(), out.size());
     while (!out.empty()) {
         const std::size_t n = std::min(out.size(), kMaxBlock);
         mix_block(out.first(n));
         out = out.subspan(n);
     }
+    if (tap_) tap_->push(all);
 }
 
 void AudioMixer::mix_block(std::span<float> out) {

@@ -19,6 +19,7 @@
 #include <span>
 #include <vector>
 
+#include "daemon/audio/mix_tap.hpp"
 #include "daemon/util/sample_ring.hpp"
 
 namespace meshcall {
@@ -40,6 +41,8 @@ class AudioMixer {
 
     // Fills `out` with the mix of every source not muted.
     void mix(std::span<float> out);
+    // Main, before any audio thread: each mix is also pushed to `tap` (the recording's).
+    void set_tap(MixTap* tap) { tap_ = tap; }
     // A peer that says its microphone is off is not mixed (its ring is drained).
     void set_muted(std::size_t source, bool muted);
 
@@ -62,6 +65,7 @@ class AudioMixer {
 
     std::vector<std::unique_ptr<Source>> sources_;  // fixed after construction
     std::vector<float> sum_;                        // kMaxBlock samples, allocated once
+    MixTap* tap_ = nullptr;                         // set before the audio thread starts
     std::atomic<uint64_t> underruns_{0};
 };
 

@@ -169,6 +169,7 @@ bool PeerLink::deliver(std::span<const uint8_t> bytes, int64_t now_us,
         if (auto r = find_receiver_report(bytes)) receiver_report_ = std::move(r);
     // Stamped with its arrival: the receiver drops what waited too long (StaleBacklog).
     receiver_->queue().push(PeerDatagram{false, {bytes.begin(), bytes.end()}, now_us});
+    if (tap_) tap_(bytes);
     return heard_again;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -73,6 +74,10 @@ class PeerLink {
     bool on_datagram(std::span<const uint8_t> bytes, int64_t now_us) {
         return on_datagram(bytes, now_us, endpoint_.current()).heard_again;
     }
+    // Sees each datagram queued for its receiver (its TS packets, opened): the recording's.
+    // Set before the loop runs.
+    using DatagramTap = std::function<void(std::span<const uint8_t>)>;
+    void set_tap(DatagramTap tap) { tap_ = std::move(tap); }
     // The endpoint report that arrived with its last datagrams, once (protocol/endpoint_report).
     std::optional<std::vector<ReportedEndpoint>> take_report() { return std::exchange(report_, {}); }
     // The video layer we ask it for (our receiver report), and whether its pictures come
@@ -195,6 +200,7 @@ class PeerLink {
     std::optional<std::vector<ReceiverReportEntry>> receiver_report_;
     Security security_;
     std::vector<uint8_t> opened_;  // the last datagram's TS packets, when it was sealed
+    DatagramTap tap_;
     int64_t last_auth_failed_us_ = -1, last_auth_warning_us_ = -1;
     int64_t last_seen_us_ = -1, last_unreachable_us_ = -1;
     uint64_t unreachable_errors_ = 0;

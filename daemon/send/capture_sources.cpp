@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <stdexcept>
 
+#include "daemon/send/file_source.hpp"
 #include "daemon/util/log.hpp"
 #include "daemon/util/participant_style.hpp"
 
@@ -119,6 +120,25 @@ OpenedCapture open_capture(const VideoSource& video_in, const AudioSource& audio
             spdlog::warn("no microphone ({}); sending no sound (choose with --audio)", error);
             out.audio = AudioSource{AudioSource::Kind::none, "", false};
         }
+    }
+
+    // Files: checked before anything is opened from them (a ConfigError, exit 2), then each
+    // read by its own looping graph (the same file for both: two readers, one per thread).
+    if (out.video.kind == VideoSource::Kind::file) {
+        check_file_stream(out.video.device, AVMEDIA_TYPE_VIDEO);
+        auto in = try_open(lavfi("file " + out.video.device + " (video)",
+                                 file_video_graph(out.video.device, v) + "[out0]"),
+                           v, error);
+        if (!in) throw std::runtime_error(error);
+        out.inputs.push_back(std::move(in));
+    }
+    if (out.audio.kind == AudioSource::Kind::file) {
+        check_file_stream(out.audio.device, AVMEDIA_TYPE_AUDIO);
+        auto in = try_open(lavfi("file " + out.audio.device + " (audio)",
+                                 file_audio_graph(out.audio.device) + "[out0]"),
+                           v, error);
+        if (!in) throw std::runtime_error(error);
+        out.inputs.push_back(std::move(in));
     }
 
     const bool test_video = out.video.kind == VideoSource::Kind::test;

@@ -277,3 +277,30 @@ TEST_CASE("control: to_string of the mute targets") {
     CHECK(std::string(meshcall::to_string(MuteTarget::video)) == "video");
     CHECK(std::string(meshcall::to_string(MuteTarget::all)) == "all");
 }
+
+TEST_CASE("control: record into a directory, and stop") {
+    const ParsedRequest start = parse(R"({"cmd":"record","dir":"/home/a/rec"})");
+    REQUIRE(start.ok);
+    const auto* r = std::get_if<meshcall::RecordRequest>(&start.request);
+    REQUIRE(r);
+    CHECK(r->dir == "/home/a/rec");
+    CHECK(!r->stop);
+    const ParsedRequest stop = parse(R"({"cmd":"record","stop":true})");
+    REQUIRE(stop.ok);
+    CHECK(std::get<meshcall::RecordRequest>(stop.request).stop);
+    CHECK(json::parse(meshcall::format_control_request(meshcall::RecordRequest{"/x y", false})) ==
+          json{{"cmd", "record"}, {"dir", "/x y"}});
+    CHECK(json::parse(meshcall::format_control_request(meshcall::RecordRequest{{}, true})) ==
+          json{{"cmd", "record"}, {"stop", true}});
+}
+
+TEST_CASE("control error: a record request needs an absolute dir or stop, not both") {
+    CHECK(contains(rejected(R"({"cmd":"record"})"), "absolute path"));
+    CHECK(contains(rejected(R"({"cmd":"record","dir":"rel/dir"})"), "absolute path"));
+    CHECK(contains(rejected(R"({"cmd":"record","dir":""})"), "absolute path"));
+    CHECK(contains(rejected(R"({"cmd":"record","dir":7})"), "absolute path"));
+    CHECK(contains(rejected(R"({"cmd":"record","stop":"yes"})"), "true or false"));
+    CHECK(contains(rejected(R"({"cmd":"record","stop":true,"dir":"/a"})"), "not both"));
+    CHECK(contains(rejected(R"({"cmd":"record","dir":"/a","x":1})"), "unknown key \"x\""));
+    CHECK(contains(rejected(R"({"cmd":"dance"})"), "record"));
+}
