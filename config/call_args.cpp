@@ -27,6 +27,12 @@ void add_call_options(CLI::App& app, CallArgs& args) {
                    "Snapshot period in seconds (default 1)");
     app.add_option("--record-mix", args.record_mix,
                    "Also write the mixed sound of the call to this WAV file (48 kHz mono)");
+    app.add_option("--speaker", args.speaker,
+                   "Play the call on this PulseAudio sink, even when --headless (see: meshcall "
+                   "devices; default: the default sound device)");
+    app.add_option("--audio-processing", args.audio_processing,
+                   "on | off: echo cancellation, noise suppression and gain control of the sound "
+                   "sent (default: on for a microphone, off for test sources)");
     app.add_flag("-v,--verbose", args.verbosity, "More log output (-v info, -vv debug)");
 }
 
@@ -43,6 +49,8 @@ std::vector<std::string> call_argv(const CallArgs& args) {
     option("--key", args.key_path);
     option("--snapshot", args.snapshot);
     option("--record-mix", args.record_mix);
+    option("--speaker", args.speaker);
+    option("--audio-processing", args.audio_processing);
     if (args.snapshot_every != CallArgs{}.snapshot_every) {
         char every[32];
         std::snprintf(every, sizeof every, "%.17g", args.snapshot_every);

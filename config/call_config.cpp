@@ -68,6 +68,14 @@ CallConfig resolve_call_config(const CallArgs& args) {
                           " is not a period in seconds (0.1-3600)");
     c.snapshot_every = args.snapshot_every;
     c.record_mix_path = args.record_mix;
+    c.speaker = args.speaker;
+    if (args.audio_processing.empty())
+        c.audio_processing = c.audio.kind == AudioSource::Kind::mic;
+    else if (args.audio_processing == "on" || args.audio_processing == "off")
+        c.audio_processing = args.audio_processing == "on";
+    else
+        throw ConfigError("--audio-processing: \"" + args.audio_processing +
+                          "\" is neither on nor off");
     c.headless = args.headless;
     c.verbosity = args.verbosity;
     return c;

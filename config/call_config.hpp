@@ -22,6 +22,8 @@ struct CallArgs {
     std::string snapshot;       // --snapshot PATH.png
     double snapshot_every = 1;  // --snapshot-every SECONDS
     std::string record_mix;     // --record-mix PATH.wav
+    std::string speaker;           // --speaker NAME: a PulseAudio sink
+    std::string audio_processing;  // --audio-processing on|off; empty: the default
     bool headless = false;
     int verbosity = 0;
 };
@@ -36,6 +38,11 @@ struct CallConfig {
     std::string snapshot_path;  // empty: no periodic snapshot
     double snapshot_every = 1;  // seconds
     std::string record_mix_path;
+    // The PulseAudio sink the mix plays on (even when headless); empty: SDL's default device.
+    std::string speaker;
+    // The microphone clean-up (echo cancellation, noise suppression, gain): --audio-processing,
+    // by default on for a real microphone and off for test sources.
+    bool audio_processing = false;
     bool headless = false;
     int verbosity = 0;
     // This user's X25519 secret key: set only in a "keys" room, and then it belongs to me()

@@ -16,6 +16,7 @@
 #include <utility>
 
 #include "daemon/audio/audio_output.hpp"
+#include "daemon/audio/audio_processor.hpp"
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_entry.hpp"
 #include "daemon/view/viewer.hpp"
@@ -51,6 +52,10 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
                 return on_request(r, from);
             });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
+        if (config_.audio_processing)
+            for (auto& in : capture.inputs)
+                if (in->has_audio())
+                    in->set_audio_processing(make_audio_processor({}), &far_end_, &playout_);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
                                                 socket_->fd(), self_view_, config_.private_key);
         std::vector<SampleRing*> rings;
@@ -111,7 +116,8 @@ int CallSession::run() {
         // The window first: SDL's video set-up writes SDL's global hints, which SDL's audio
         // thread reads with no lock, so the audio device opens only once that is done.
         std::unique_ptr<Viewer> window = config_.headless ? nullptr : open_window();
-        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_);
+        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_,
+                          config_.speaker, &far_end_);
         SnapshotService snapshots(
             snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);
         if (window) window->run(ended_, snapshots);
