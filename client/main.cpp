@@ -4,6 +4,7 @@
 #include "client/check.hpp"
 #include "client/commands.hpp"
 #include "client/demo.hpp"
+#include "client/devices.hpp"
 #include "client/invite.hpp"
 #include "client/join.hpp"
 #include "client/keygen.hpp"
@@ -130,6 +131,12 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"room", "keys", "none"}));
     new_room->add_flag("--force", new_room_args.force, "Replace a file already there");
 
+    bool devices_json = false;
+    auto* devices = app.add_subcommand(
+        "devices", "List the microphones, speakers and cameras (the names --audio mic:NAME, "
+                   "--speaker NAME and --video camera:PATH take)");
+    devices->add_flag("--json", devices_json, "One JSON object");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -149,5 +156,6 @@ int main(int argc, char** argv) {
     if (*demo) return run_demo(demo_peers, demo_seconds);
     if (*keygen) return run_keygen(keygen_args);
     if (*new_room) return run_new_room(new_room_args);
+    if (*devices) return run_devices(devices_json);
     return kExitUsage;
 }

@@ -31,6 +31,12 @@ void add_call_options(CLI::App& app, CallArgs& args) {
     app.add_option("--record", args.record,
                    "Record the call into this directory: each peer's stream as it came (NAME.ts) "
                    "and the mix (mix.wav); `meshcall record` starts and stops it later");
+    app.add_option("--speaker", args.speaker,
+                   "Play the call on this PulseAudio sink, even when --headless (see: meshcall "
+                   "devices; default: the default sound device)");
+    app.add_option("--audio-processing", args.audio_processing,
+                   "on | off: echo cancellation, noise suppression and gain control of the sound "
+                   "sent (default: on for a microphone, off for test sources)");
     app.add_flag("-v,--verbose", args.verbosity, "More log output (-v info, -vv debug)");
 }
 
@@ -48,6 +54,8 @@ std::vector<std::string> call_argv(const CallArgs& args) {
     option("--snapshot", args.snapshot);
     option("--record-mix", args.record_mix);
     option("--record", args.record);
+    option("--speaker", args.speaker);
+    option("--audio-processing", args.audio_processing);
     if (args.snapshot_every != CallArgs{}.snapshot_every) {
         char every[32];
         std::snprintf(every, sizeof every, "%.17g", args.snapshot_every);

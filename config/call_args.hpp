@@ -12,7 +12,8 @@
 namespace meshcall {
 
 // Adds --as, --video, --audio, --headless, --control, --profile, --key, --snapshot,
-// --snapshot-every, --record-mix, --record and -v to `app`, writing into `args`.
+// --snapshot-every, --record-mix, --record, --speaker, --audio-processing and -v to `app`,
+// writing into `args`.
 void add_call_options(CLI::App& app, CallArgs& args);
 
 // meshcalld's command line for `args` (without the program name): --room first, then each

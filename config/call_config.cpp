@@ -90,6 +90,14 @@ CallConfig resolve_call_config(const CallArgs& args) {
         const std::filesystem::path dir = std::filesystem::absolute(args.record, ec);
         c.record_dir = ec ? args.record : dir.lexically_normal().string();
     }
+    c.speaker = args.speaker;
+    if (args.audio_processing.empty())
+        c.audio_processing = c.audio.kind == AudioSource::Kind::mic;
+    else if (args.audio_processing == "on" || args.audio_processing == "off")
+        c.audio_processing = args.audio_processing == "on";
+    else
+        throw ConfigError("--audio-processing: \"" + args.audio_processing +
+                          "\" is neither on nor off");
     c.headless = args.headless;
     c.verbosity = args.verbosity;
     return c;

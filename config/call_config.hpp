@@ -23,6 +23,8 @@ struct CallArgs {
     double snapshot_every = 1;  // --snapshot-every SECONDS
     std::string record_mix;     // --record-mix PATH.wav
     std::string record;         // --record DIR
+    std::string speaker;           // --speaker NAME: a PulseAudio sink
+    std::string audio_processing;  // --audio-processing on|off; empty: the default
     bool headless = false;
     int verbosity = 0;
 };
@@ -38,6 +40,11 @@ struct CallConfig {
     double snapshot_every = 1;  // seconds
     std::string record_mix_path;
     std::string record_dir;  // --record, made absolute; empty: not recording from the start
+    // The PulseAudio sink the mix plays on (even when headless); empty: SDL's default device.
+    std::string speaker;
+    // The microphone clean-up (echo cancellation, noise suppression, gain): --audio-processing,
+    // by default on for a real microphone and off for test sources.
+    bool audio_processing = false;
     bool headless = false;
     int verbosity = 0;
     // This user's X25519 secret key: set only in a "keys" room, and then it belongs to me()

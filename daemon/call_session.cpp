@@ -8,7 +8,6 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
@@ -18,6 +17,7 @@
 
 #include "config/error.hpp"
 #include "daemon/audio/audio_output.hpp"
+#include "daemon/audio/audio_processor.hpp"
 #include "daemon/util/log.hpp"
 #include "daemon/util/thread_entry.hpp"
 #include "daemon/view/viewer.hpp"
@@ -61,6 +61,10 @@ CallSession::CallSession(const CallConfig& config) : config_(config), stun_(conf
                 return on_request(r, from);
             });
         OpenedCapture capture = open_capture(config_.video, config_.audio, room, config_.self);
+        if (config_.audio_processing)
+            for (auto& in : capture.inputs)
+                if (in->has_audio())
+                    in->set_audio_processing(make_audio_processor({}), &far_end_, &playout_);
         sender_ = std::make_unique<MediaSender>(room, config_.self, std::move(capture),
                                                 socket_->fd(), self_view_, config_.private_key);
         std::vector<SampleRing*> rings;
@@ -127,13 +131,10 @@ int CallSession::run() {
         // The window first: SDL's video set-up writes SDL's global hints, which SDL's audio
         // thread reads with no lock, so the audio device opens only once that is done.
         std::unique_ptr<Viewer> window = config_.headless ? nullptr : open_window();
-        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_);
-        // No device and no --record-mix: nothing pulls the mixer, so a recording does (the
-        // mix file exists once the output's own recording opened it).
-        const bool output_pulls =
-            audio.has_device() || (!config_.record_mix_path.empty() &&
-                                   access(config_.record_mix_path.c_str(), F_OK) == 0);
-        recorder_->set_mixer(output_pulls ? nullptr : mixer_.get());
+        AudioOutput audio(*mixer_, !config_.headless, config_.record_mix_path, &playout_,
+                          config_.speaker, &far_end_);
+        // Nothing pulls the mixer (no device, no speaker, no --record-mix): a recording does.
+        recorder_->set_mixer(audio.pulls_mixer() ? nullptr : mixer_.get());
         SnapshotService snapshots(
             snapshot_jobs_, [this](SnapshotDone done) { post(std::move(done)); }, MESHCALL_FONT);
         if (window) window->run(ended_, snapshots);

@@ -35,6 +35,7 @@
 #include "daemon/send/media_sender.hpp"
 #include "daemon/status_report.hpp"
 #include "daemon/util/bounded_queue.hpp"
+#include "daemon/util/far_end.hpp"
 #include "daemon/util/thread_check.hpp"
 #include "daemon/view/grid_state.hpp"
 #include "daemon/view/snapshot_service.hpp"
@@ -114,6 +115,7 @@ class CallSession {
     UvSignal *sigint_ = nullptr, *sigterm_ = nullptr;
 
     PlayoutClock playout_;  // the sound output's latency, for the receivers' lip sync
+    FarEnd far_end_;        // what the speaker plays, for the microphone's echo canceller
     std::vector<std::unique_ptr<PeerLink>> peers_;
     StunClient stun_;
     // Asks the home router to forward our port, when the room file does not give this host's

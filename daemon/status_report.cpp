@@ -135,7 +135,44 @@ nlohmann::json peer_status(const PeerLink& p, const MediaSender& sender, std::si
     return j;
 }
 
+nlohmann::json self_fields(const CallConfig& config, const MediaSender& sender,
+                           const SessionCounters& session);
+
+// The sound devices and the microphone's clean-up.
+void add_sound(nlohmann::json& j, const CallConfig& config, const MediaSender& sender) {
+    nlohmann::json mic = nullptr, processing = {{"enabled", false}};
+    for (const auto& in : sender.capture().inputs) {
+        if (in->is_microphone()) {
+            const std::string& device = sender.capture().audio.device;
+            mic = {{"name", device.empty() ? "default" : device},
+                   {"state", in->lost() ? "lost" : "open"}};
+        }
+        if (const AudioProcessor* p = in->audio_processor()) {
+            const AudioProcessorStats st = p->stats();
+            processing = {{"enabled", true},
+                          {"name", p->name()},
+                          {"erle_db", st.erle_db >= 0 && std::isfinite(st.erle_db)
+                                          ? nlohmann::json(rounded(st.erle_db, 10))
+                                          : nlohmann::json(nullptr)},
+                          {"delay_ms", st.delay_ms >= 0 ? nlohmann::json(st.delay_ms)
+                                                        : nlohmann::json(nullptr)}};
+        }
+    }
+    j["microphone"] = std::move(mic);
+    j["speaker"] = !config.speaker.empty() ? nlohmann::json(config.speaker)
+                   : config.headless       ? nlohmann::json(nullptr)
+                                           : nlohmann::json("default");
+    j["audio_processing"] = std::move(processing);
+}
+
 nlohmann::json self_status(const CallConfig& config, const MediaSender& sender,
+                           const SessionCounters& session) {
+    nlohmann::json j = self_fields(config, sender, session);
+    add_sound(j, config, sender);
+    return j;
+}
+
+nlohmann::json self_fields(const CallConfig& config, const MediaSender& sender,
                            const SessionCounters& session) {
     const SendCounters& tx = sender.counters();
     return {{"name", config.me().name},

@@ -14,8 +14,8 @@ constexpr std::size_t kBlock = 960;  // 20 ms
 }  // namespace
 
 AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& record_path,
-                         PlayoutClock* playout)
-    : mixer_(mixer), playout_(playout) {
+                         PlayoutClock* playout, const std::string& speaker, FarEnd* far_end)
+    : mixer_(mixer), playout_(playout), far_end_(far_end) {
     if (!record_path.empty()) {
         try {
             recorder_ = std::make_unique<WavRecorder>(record_path);
@@ -23,7 +23,10 @@ AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& reco
             spdlog::warn("cannot write the recording {}: {}", record_path, e.what());
         }
     }
-    if (device) {
+    if (!speaker.empty()) {
+        speaker_ = std::make_unique<PulseSpeaker>(
+            speaker, [this](float* out, std::size_t n) { pull(out, n); }, playout_);
+    } else if (device) {
         int64_t latency_us = 0;
         if (SDL_InitSubSystem(SDL_INIT_AUDIO) == 0) {
             sdl_audio_ = true;
@@ -46,13 +49,15 @@ AudioOutput::AudioOutput(AudioMixer& mixer, bool device, const std::string& reco
             SDL_PauseAudioDevice(device_, 0);
         }
     }
-    if (device_ == 0 && recorder_) {
+    if (device_ == 0 && !speaker_ && recorder_) {
+        far_end_ = nullptr;  // a recording has no echo
         if (playout_) playout_->set_output_latency_us(int64_t{kBlock} * 1'000'000 / AudioMixer::kRate);
         sink_ = std::thread([this] { run_thread("audio-sink", [this] { run_sink(); }); });
     }
 }
 
 AudioOutput::~AudioOutput() {
+    speaker_.reset();  // its thread stops telling the clock
     if (playout_) playout_->clear();
     stop_ = true;
     if (sink_.joinable()) sink_.join();
@@ -69,6 +74,7 @@ void AudioOutput::on_device(void* self, Uint8* stream, int len) {
 void AudioOutput::pull(float* out, std::size_t n) {
     mixer_.mix({out, n});
     if (recorder_) recorder_->push({out, n});
+    if (far_end_) far_end_->push({out, n});
 }
 
 void AudioOutput::run_sink() {

@@ -1,7 +1,10 @@
 // CaptureInput: read, decode and convert one capture device on its own thread.
 #include "daemon/send/capture_input.hpp"
 
+#include <chrono>
+#include <cmath>
 #include <mutex>
+#include <optional>
 
 #include "daemon/util/codec_open.hpp"
 #include "daemon/util/log.hpp"
@@ -24,6 +27,17 @@ std::unique_ptr<CaptureInput> CaptureInput::open(const InputSpec& spec, const Vi
     std::unique_ptr<CaptureInput> in(new CaptureInput());
     in->spec_ = spec;
     in->video_ = video;
+    if (spec.format == "pulse") {
+        in->pulse_ = PulseCapture::open(spec.url, error);
+        if (!in->pulse_) return nullptr;
+        in->audio_stream_ = 0;
+        in->fifo_.reset(av_audio_fifo_alloc(AV_SAMPLE_FMT_FLT, 1, kAudioRate));
+        if (!in->fifo_) {
+            error = spec.label + ": cannot open: out of memory";
+            return nullptr;
+        }
+        return in;
+    }
     const AVInputFormat* fmt = av_find_input_format(spec.format.c_str());
     if (!fmt) {
         error = spec.label + ": this FFmpeg has no \"" + spec.format + "\" input";
@@ -96,7 +110,51 @@ void CaptureInput::stop() {
     if (thread_.joinable()) thread_.join();
 }
 
+void CaptureInput::set_audio_processing(std::unique_ptr<AudioProcessor> processor,
+                                        FarEnd* far_end, const PlayoutClock* playout) {
+    processor_ = std::move(processor);
+    far_end_ = far_end;
+    playout_ = playout;
+    far_block_.assign(AudioProcessor::kBlock, 0.f);
+}
+
+void CaptureInput::run_pulse(CaptureQueue& out) {
+    while (!stop_) {
+        if (!pulse_) {
+            // Lost: try again every second (stopping within 50 ms).
+            for (int i = 0; i < 20 && !stop_; ++i)
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            if (stop_) break;
+            std::string error;
+            pulse_ = PulseCapture::open(spec_.url, error);
+            if (!pulse_) {
+                spdlog::debug("{}", error);
+                continue;
+            }
+            lost_ = false;
+            spdlog::warn("{}: back; its sound is sent again", spec_.label);
+        }
+        std::string error;
+        switch (pulse_->read(pulse_read_, std::chrono::milliseconds(100), error)) {
+            case PulseCapture::Read::data:
+                queue_audio(pulse_read_.data(), static_cast<int>(pulse_read_.size()), out);
+                break;
+            case PulseCapture::Read::none:
+                break;
+            case PulseCapture::Read::lost:
+                spdlog::warn("{}: lost ({}); the call goes on, trying it again every second",
+                             spec_.label, error);
+                lost_ = true;
+                pulse_.reset();
+                av_audio_fifo_reset(fifo_.get());
+                near_.clear();
+                break;
+        }
+    }
+}
+
 void CaptureInput::run(CaptureQueue& out) {
+    if (spec_.format == "pulse") return run_pulse(out);
     PacketPtr pkt = make_packet();
     FramePtr frame = make_frame();
     int failures = 0;
@@ -166,15 +224,50 @@ void CaptureInput::handle_audio(AVFrame* in, CaptureQueue& out) {
         stop_ = true;
         return;
     }
+    const int n = resampler_.convert(*in, mono_);
+    if (n <= 0) return;
+    queue_audio(mono_.data(), n, out);
+}
+
+int CaptureInput::delay_hint_ms() {
+    const auto output = playout_ ? playout_->output_latency_us() : std::nullopt;
+    const int64_t capture = pulse_ ? pulse_->latency_us() : 10'000;
+    const double now_ms = double(output.value_or(0) + capture) / 1000;
+    // The devices' reported latencies wobble from one reading to the next; the canceller starts
+    // over when its hint jumps, so it gets a slow average (about a second to follow a change).
+    delay_avg_ms_ = delay_avg_ms_ < 0 ? now_ms : delay_avg_ms_ + 0.05 * (now_ms - delay_avg_ms_);
+    return static_cast<int>(std::lround(delay_avg_ms_));
+}
+
+void CaptureInput::queue_audio(const float* mono, int n, CaptureQueue& out) {
     const int64_t now_wall = av_gettime(), now_mono = av_gettime_relative();
     if (av_audio_fifo_size(fifo_.get()) == 0) {
         audio_wall_us_ = now_wall;
         audio_mono_us_ = now_mono;
     }
-    const int n = resampler_.convert(*in, mono_);
-    if (n <= 0) return;
-    void* planes[1] = {mono_.data()};
-    if (av_audio_fifo_write(fifo_.get(), planes, n) < n) return;  // out of memory: a gap
+    if (processor_) {
+        // Whole 10 ms blocks, each after its share of the far end played meanwhile (in order).
+        near_.insert(near_.end(), mono, mono + n);
+        constexpr std::size_t kBlock = AudioProcessor::kBlock;
+        const std::size_t blocks = near_.size() / kBlock;
+        if (blocks == 0) return;
+        const std::size_t far = far_end_ ? far_end_->blocks() : 0;
+        const int delay = delay_hint_ms();
+        for (std::size_t b = 0; b < blocks; ++b) {
+            const std::size_t feed = (b + 1) * far / blocks - b * far / blocks;
+            for (std::size_t k = 0; k < feed && far_end_->pop_block(far_block_); ++k)
+                processor_->reverse(far_block_);
+            processor_->process({near_.data() + b * kBlock, kBlock}, delay);
+        }
+        void* planes[1] = {near_.data()};
+        const int done = static_cast<int>(blocks * kBlock);
+        const bool written = av_audio_fifo_write(fifo_.get(), planes, done) >= done;
+        near_.erase(near_.begin(), near_.begin() + done);
+        if (!written) return;  // out of memory: a gap
+    } else {
+        void* planes[1] = {const_cast<float*>(mono)};
+        if (av_audio_fifo_write(fifo_.get(), planes, n) < n) return;  // out of memory: a gap
+    }
     while (av_audio_fifo_size(fifo_.get()) >= kAudioFrameSamples) {
         CapturedFrame c;
         c.type = AVMEDIA_TYPE_AUDIO;

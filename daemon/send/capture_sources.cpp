@@ -99,12 +99,10 @@ OpenedCapture open_capture(const VideoSource& video_in, const AudioSource& audio
     }
     if (out.audio.kind == AudioSource::Kind::mic) {
         const std::string dev = out.audio.device.empty() ? "default" : out.audio.device;
+        // PulseAudio (PulseCapture: a source that goes away is waited for, not swapped), else
+        // ALSA.
         std::unique_ptr<CaptureInput> in =
-            try_open({"microphone " + dev + " (PulseAudio)",
-                      "pulse",
-                      dev,
-                      {{"sample_rate", "48000"}, {"channels", "1"}, {"fragment_size", "1920"}}},
-                     v, error);
+            try_open({"microphone \"" + dev + "\"", "pulse", dev, {}}, v, error);
         std::string pulse_error = error;
         if (!in)
             in = try_open({"microphone " + dev + " (ALSA)",

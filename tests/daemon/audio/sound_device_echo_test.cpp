@@ -1,0 +1,142 @@
+// Tests the microphone clean-up end to end through real sound devices: alice's speaker is a
+// PulseAudio null sink whose sound comes back into her microphone (module-loopback, 60 ms late,
+// 6 dB weaker), as a laptop's speaker into its microphone. Bob's sound, echoed by alice, is
+// what bob hears of himself in her stream: with --audio-processing on it must be at least 25 dB
+// weaker than with it off, while alice's own voice (espeak-ng speech played into her microphone)
+// still gets through.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/process.hpp"
+#include "tests/support/pulse_server.hpp"
+#include "tests/support/test_room.hpp"
+#include "tests/support/tone.hpp"
+
+using namespace std::chrono_literals;
+using namespace meshcall::test;
+
+namespace {
+
+std::vector<float> wav_samples(const std::string& path) {
+    const std::string b = read_file(path);
+    std::vector<float> out;
+    for (std::size_t at = 12; at + 8 <= b.size();) {
+        const uint32_t size = uint32_t(uint8_t(b[at + 4])) | uint32_t(uint8_t(b[at + 5])) << 8 |
+                              uint32_t(uint8_t(b[at + 6])) << 16 |
+                              uint32_t(uint8_t(b[at + 7])) << 24;
+        if (b.compare(at, 4, "data") == 0) {
+            for (std::size_t i = at + 8; i + 1 < b.size(); i += 2)
+                out.push_back(float(int16_t(uint8_t(b[i]) | uint8_t(b[i + 1]) << 8)) / 32768.f);
+            break;
+        }
+        at += 8 + size + (size & 1);
+    }
+    return out;
+}
+
+constexpr double kBobHz = 410;  // peer 1's test tone
+
+// The speech band (700-3000 Hz, 25 Hz steps, away from bob's tone): the root of the summed
+// Goertzel powers.
+double speech_band(const std::vector<float>& x) {
+    double power = 0;
+    for (double f = 700; f <= 3000; f += 25) power += std::pow(goertzel(x, f), 2);
+    return std::sqrt(power);
+}
+
+std::vector<float> last(const std::vector<float>& x, double seconds) {
+    const auto n = std::min(x.size(), static_cast<std::size_t>(seconds * 48000));
+    return std::vector<float>(x.end() - static_cast<std::ptrdiff_t>(n), x.end());
+}
+
+struct EchoResult {
+    double echo = 0;    // bob's tone in what bob hears of alice (her echo of him)
+    double speech = 0;  // alice's own voice in it (speech_band)
+    nlohmann::json alice_self;
+};
+
+// One call: bob sends his tone; alice plays it on alice_spk, which leaks into her microphone.
+// Bob's mix (he never hears himself directly) is what alice sends: his tone in it is her echo.
+EchoResult echo_call(const PulseServer& pulse, const std::string& speech,
+                     const std::string& processing) {
+    TempDir dir;  // each call its own control sockets and logs
+    const std::string tag = "echo-" + processing;
+    TestRoom room = make_room(dir, tag, {"alice", "bob"});
+    Daemon alice(dir, room, "alice",
+                 {"--audio", "mic:alice_micsink.monitor", "--speaker", "alice_spk",
+                  "--audio-processing", processing});
+    const std::string wav = dir.file(tag + "-bob.wav");
+    Daemon bob(dir, room, "bob", {"--record-mix", wav});
+    REQUIRE_MESSAGE(alice.wait_ready(), alice.log_text());
+    REQUIRE(bob.wait_ready());
+    // Eight seconds of the call (the canceller has about seven to learn the echo), then the
+    // last two of them judged.
+    REQUIRE(wait_until([&] { return wav_samples(wav).size() >= 8 * 48000; }, 30s));
+    EchoResult r;
+    r.echo = goertzel(last(wav_samples(wav), 2), kBobHz);
+    // Then alice speaks (into her microphone, beside the echo): her voice must get through.
+    const std::size_t before = wav_samples(wav).size();
+    auto voice = pulse.play("alice_micsink", speech);
+    REQUIRE(wait_until([&] { return wav_samples(wav).size() >= before + 4 * 48000; }, 20s));
+    r.speech = speech_band(last(wav_samples(wav), 3));
+    r.alice_self = (*alice.status())["self"];
+    // Alice really sent sound all along (her microphone's stream is not just silent).
+    CHECK(bob.peer("alice").value("audio_frames", 0) > 100);
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("echo: bob's sound that alice's speaker leaks into her microphone is 25 dB weaker with "
+          "audio processing on") {
+    if (!PulseServer::available()) return skip_test("PulseAudio is not installed");
+    if (!have_program("espeak-ng")) return skip_test("espeak-ng is not installed");
+    TempDir dir;
+    PulseServer pulse(dir);
+    REQUIRE_MESSAGE(pulse.ok(), read_file(dir.file("pulse/pulseaudio.log")));
+    pulse.export_env();
+    REQUIRE(pulse.create_null_sink("alice_spk") >= 0);
+    REQUIRE(pulse.create_null_sink("alice_micsink") >= 0);
+    const int loop = pulse.load_module(
+        "module-loopback source=alice_spk.monitor sink=alice_micsink latency_msec=60");
+    REQUIRE(loop >= 0);
+    // The loopback's sink input (the speaker-to-microphone path) at -6 dB.
+    std::string input;
+    std::istringstream inputs(pulse.pactl({"list", "short", "sink-inputs"}).out);
+    for (std::string line; std::getline(inputs, line);)
+        if (line.find("module-loopback") != std::string::npos) input = line.substr(0, line.find('\t'));
+    REQUIRE_FALSE(input.empty());
+    REQUIRE(pulse.pactl({"set-sink-input-volume", input, "-6dB"}).status == 0);
+
+    const std::string speech = dir.file("speech.wav");
+    REQUIRE(run({"espeak-ng", "-s", "150", "-w", speech,
+                 "The quick brown fox jumps over the lazy dog, and then it runs back home again."})
+                .status == 0);
+    const EchoResult off = echo_call(pulse, speech, "off");
+    CHECK(off.alice_self["audio_processing"]["enabled"] == false);
+    const EchoResult on = echo_call(pulse, speech, "on");
+    INFO(on.alice_self.dump());
+    CHECK(on.alice_self["audio_processing"]["enabled"] == true);
+    CHECK(on.alice_self["audio_processing"]["name"].is_string());
+    CHECK(on.alice_self["speaker"] == "alice_spk");
+    CHECK(on.alice_self["microphone"]["state"] == "open");
+    const double reduction_db = 20 * std::log10(off.echo / std::max(on.echo, 1e-9));
+    MESSAGE("bob's echo from alice: " << off.echo << " with processing off, " << on.echo
+                                      << " on: " << reduction_db << " dB weaker; alice's status "
+                                      << on.alice_self["audio_processing"].dump());
+    CHECK(off.echo > 0.005);  // the echo path is really there
+    CHECK(reduction_db >= 25);
+    // Alice's voice: cleaned up, not cut (noise suppression and gain may change its level).
+    const double voice_db = 20 * std::log10(on.speech / std::max(off.speech, 1e-9));
+    MESSAGE("alice's voice: " << off.speech << " with processing off, " << on.speech << " on ("
+                              << voice_db << " dB)");
+    CHECK(off.speech > 0.002);
+    CHECK(voice_db > -12);
+}
