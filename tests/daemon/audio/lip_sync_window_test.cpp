@@ -38,7 +38,7 @@ Edges parse_capture(const std::string& log) {
     static const std::regex block(R"(ametadata.* pts:\s*(\d+))");
     static const std::regex level(R"(RMS_level=(\S+))");
     std::vector<std::pair<double, double>> luma, loud;
-    std::optional<double> block_at;
+    double block_at = -1;  // the pts of the block whose level comes next; -1: none
     std::istringstream in(log);
     std::smatch m;
     for (std::string line; std::getline(in, line);) {
@@ -46,9 +46,9 @@ Edges parse_capture(const std::string& log) {
             luma.emplace_back(std::stod(m[1]) / 1e6, std::stod(m[2]));
         } else if (std::regex_search(line, m, block)) {
             block_at = std::stod(m[1]) / 1e6;
-        } else if (block_at && std::regex_search(line, m, level)) {
-            loud.emplace_back(*block_at, m[1] == "-inf" ? -200.0 : std::stod(m[1]));
-            block_at.reset();
+        } else if (block_at >= 0 && std::regex_search(line, m, level)) {
+            loud.emplace_back(block_at, m[1] == "-inf" ? -200.0 : std::stod(m[1]));
+            block_at = -1;
         }
     }
     Edges e;
