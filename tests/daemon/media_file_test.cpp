@@ -11,6 +11,7 @@
 
 #include "daemon/util/participant_style.hpp"
 #include "tests/support/test_room.hpp"
+#include "tests/support/wav_samples.hpp"
 #include "tests/support/tone.hpp"
 
 using namespace meshcall;
@@ -44,17 +45,6 @@ std::string make_clip(const TempDir& dir, const std::string& name, bool video, b
 off_t file_size(const std::string& path) {
     struct stat st {};
     return stat(path.c_str(), &st) == 0 ? st.st_size : -1;
-}
-
-// The 16-bit samples of a WAV file, from its "data" chunk on (sizes may say "unknown").
-std::vector<float> wav_samples(const std::string& path, std::size_t from_byte = 0) {
-    const std::string bytes = read_file(path);
-    const auto data = bytes.find("data");
-    std::vector<float> out;
-    if (data == std::string::npos) return out;
-    for (std::size_t i = std::max(data + 8, from_byte); i + 1 < bytes.size(); i += 2)
-        out.push_back(float(int16_t(uint8_t(bytes[i]) | (uint8_t(bytes[i + 1]) << 8))) / 32768.f);
-    return out;
 }
 
 std::vector<float> slice(const std::vector<float>& x, std::size_t from, std::size_t n) {

@@ -17,29 +17,13 @@
 #include "tests/support/process.hpp"
 #include "tests/support/pulse_server.hpp"
 #include "tests/support/test_room.hpp"
+#include "tests/support/wav_samples.hpp"
 #include "tests/support/tone.hpp"
 
 using namespace std::chrono_literals;
 using namespace meshcall::test;
 
 namespace {
-
-std::vector<float> wav_samples(const std::string& path) {
-    const std::string b = read_file(path);
-    std::vector<float> out;
-    for (std::size_t at = 12; at + 8 <= b.size();) {
-        const uint32_t size = uint32_t(uint8_t(b[at + 4])) | uint32_t(uint8_t(b[at + 5])) << 8 |
-                              uint32_t(uint8_t(b[at + 6])) << 16 |
-                              uint32_t(uint8_t(b[at + 7])) << 24;
-        if (b.compare(at, 4, "data") == 0) {
-            for (std::size_t i = at + 8; i + 1 < b.size(); i += 2)
-                out.push_back(float(int16_t(uint8_t(b[i]) | uint8_t(b[i + 1]) << 8)) / 32768.f);
-            break;
-        }
-        at += 8 + size + (size & 1);
-    }
-    return out;
-}
 
 // The speech band (700-3000 Hz, 25 Hz steps): the root of the summed Goertzel powers.
 double speech_band(const std::vector<float>& x) {
