@@ -57,7 +57,15 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
         Receiver& r = receivers_[p];
         if (reports[p].entry) {
             const ReceiverReportEntry& e = *reports[p].entry;
+            const int wanted_before = r.wanted;
             r.wanted = std::min<int>(e.want_layer, top);
+            // A bigger tile (focus, fullscreen) is a person waiting: probe for it now (even
+            // while the rate is still growing by itself) rather than at the next probe time,
+            // unless a probe failed lately (then it keeps its pace).
+            if (wanted_before >= 0 && r.wanted > wanted_before && r.probe_interval_us <= kProbeFirstUs) {
+                r.next_probe_us = std::min(r.next_probe_us, now_us);
+                r.wish_rose = true;
+            }
             if (!r.rate) {
                 const int start = std::min(r.wanted, std::max(start_layer_, 0));
                 r.rate = std::make_unique<RateController>(cost(start), cost(0), cost(top) * 1.25);
@@ -102,8 +110,10 @@ std::vector<int> LayerControl::update(int64_t now_us, const std::vector<bool>& a
             d.target_kbps = std::max(d.target_kbps, cost(r.proven_layer));
         // No probe while our own upload is the limit: a probe there only moves another
         // receiver down (an IDR each way) and tells nothing about the receiver's path.
-        if (!r.probing && budget_kbps <= 0 && r.rate && r.rate->application_limited() &&
+        if (!r.probing && budget_kbps <= 0 && r.rate &&
+            (r.rate->application_limited() || (r.wish_rose && !congested)) &&
             now_us >= r.next_probe_us) {
+            r.wish_rose = false;
             int affordable = 0;
             while (affordable < top && cost(affordable + 1) <= d.target_kbps) ++affordable;
             if (affordable < d.wanted) {

@@ -80,6 +80,7 @@ class LayerControl {
         int proven_layer = -1;  // the last probe that held, until the target decreases; -1: none
         int64_t probe_until_us = 0, next_probe_us = 0;
         int64_t probe_interval_us = kProbeFirstUs;
+        bool wish_rose = false;  // it asked for a bigger layer: probe at once (once)
         int overuse_streak = 0;  // reports in a row that said overuse
         double loss = 0;         // the last report's
         double rx_kbps = 0;      // the last report's

@@ -75,3 +75,16 @@ TEST_CASE("layer control: over the upload budget the later receivers step down f
     CHECK(c.held_down(2));
     CHECK(!c.held_down(0));
 }
+
+TEST_CASE("layer control: a wish that rises (focus) is probed at once, not at the next probe time") {
+    LayerControl c(kLayers, 32, 1, 0);
+    int64_t t = 0;
+    // From the smallest layer a probe climbs to the half size and holds: the next probe time is
+    // 2 s on.
+    bool half = false;
+    for (int i = 0; i < 16 && !half; ++i) half = feed(c, t, 0.25, report(1, 250))[0] == 1;
+    REQUIRE(half);
+    REQUIRE(feed(c, t, 2.25, report(1, 250))[0] == 1);
+    // The tile grows: the full size within half a second.
+    CHECK(feed(c, t, 0.5, report(2, 250))[0] == 2);
+}
