@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace meshcall {
 
@@ -52,7 +53,14 @@ void AudioMixer::mix_block(std::span<float> out) {
             s.ring->discard(queued);  // so that unmuting does not replay old sound
             s.playing = false;
             s.lead = 0;
+            s.low = SIZE_MAX;
             continue;
+        }
+        // Sound that came late and was played after what was concealed for it: the buffer
+        // grew by that much; the target follows, so that it is not shed as excess.
+        if (const uint64_t late = s.ring->late(); late != s.late_seen) {
+            s.target = std::min<std::size_t>(kMaxTarget, s.target + (late - s.late_seen));
+            s.late_seen = late;
         }
         const std::size_t target = s.target;
         if (!s.playing) {
@@ -68,11 +76,16 @@ void AudioMixer::mix_block(std::span<float> out) {
         }
         const std::size_t lead = std::min(s.lead, n);  // silence at the head of this block
         s.lead -= lead;
-        // Steady for 10 s with more than 60 ms over the target: shed the excess latency.
-        if (s.steady_samples > 10u * kRate && queued > target + kRate * 60 / 1000) {
-            s.ring->discard(queued - target);
+        // Steady for 10 s with always at least 40 ms more queued than the target: that much was
+        // never needed, shed it (the least queued then is the target). The least, not what is
+        // queued now: sound comes in 40 ms blocks and, on a jittery path, in bursts, so one
+        // look at a peak would shed what the next late block needs (a gap).
+        s.low = std::min(s.low, queued + s.lead);
+        if (s.steady_samples > 10u * kRate && s.low > target + kShedMin) {
+            s.ring->discard(s.low - target);
             if (target > kStartTarget) s.target = target - kGrowStep / 2;
             s.steady_samples = 0;
+            s.low = SIZE_MAX;
         }
         const std::size_t got = s.ring->read(buffer.first(n - lead));
         for (std::size_t i = 0; i < got; ++i) sum[lead + i] += buffer[i];
@@ -87,6 +100,7 @@ void AudioMixer::mix_block(std::span<float> out) {
             s.last = 0.f;
             s.playing = false;
             s.steady_samples = 0;
+            s.low = SIZE_MAX;
             s.target = std::min(kMaxTarget, target + kGrowStep);
             underruns_.fetch_add(1, std::memory_order_relaxed);
         } else {

@@ -3,8 +3,10 @@
 // enough silence that it plays its newest sound `target` (40 ms at first) later and at least
 // 20 ms later — so sound arriving in 40 ms blocks (meshcall's Opus packets), 40 ms apart, never
 // runs it dry — unless more than that is already queued (a backlog plays at once). The target
-// grows by 20 ms on an underrun (up to 200 ms), and excess is shed when steady. Gaps fade out
-// instead of clicking. The sum goes through a soft clipper.
+// grows by 20 ms on an underrun, and by what the receiver played late after concealing ahead
+// for it (SampleRing::note_late), up to 200 ms; excess is shed when steady (what was queued
+// over the target all along for 10 s). Gaps fade out instead of clicking. The sum goes through a soft
+// clipper.
 //
 // Threading: mix() is called by one audio thread (the SDL callback or the headless sink) and is
 // real-time safe: it takes no lock, does no I/O and allocates nothing (its buffers are sized at
@@ -30,6 +32,8 @@ class AudioMixer {
     static constexpr std::size_t kStartTarget = kRate * 40 / 1000;  // 40 ms
     static constexpr std::size_t kMaxTarget = kRate * 200 / 1000;
     static constexpr std::size_t kGrowStep = kRate * 20 / 1000;
+    // Shed when steady for 10 s with always at least this much over the target queued.
+    static constexpr std::size_t kShedMin = kRate * 40 / 1000;
     // A starting source plays its newest sound at least this much later: the slack for the
     // next block, which is due one block after the one that just came.
     static constexpr std::size_t kMinLead = kRate * 20 / 1000;
@@ -57,6 +61,8 @@ class AudioMixer {
         bool playing = false;
         std::atomic<std::size_t> target{kStartTarget};
         uint64_t steady_samples = 0;  // played since the last underrun
+        uint64_t late_seen = 0;       // ring->late() when last looked at
+        std::size_t low = SIZE_MAX;   // least queued (and lead) since steady_samples was 0
         float last = 0.f;             // last sample played, for the fade on a gap
         std::size_t lead = 0;         // silence still to play before the queue (starting)
         std::vector<float> buffer;    // kMaxBlock samples, allocated once

@@ -1,6 +1,8 @@
 // AudioReorder: timestamp order, duplicates and gaps of one peer's audio packets.
 #include "daemon/receive/audio_reorder.hpp"
 
+#include <algorithm>
+
 namespace meshcall {
 
 AudioReorder::Push AudioReorder::push(Packet p) {
@@ -8,7 +10,10 @@ AudioReorder::Push AudioReorder::push(Packet p) {
     pushed_end_ = p.pts + p.duration;
     if (expected_) {
         const bool jumped = p.pts > *expected_ + kJump || p.pts + p.duration < *expected_ - kJump;
-        const bool stale = !jumped && p.pts + p.duration <= *expected_ + kTolerance;
+        // Sound concealed ahead was made up for a packet that may only be late: when it comes,
+        // it is played after all (the player's buffer grows by what was made up).
+        const bool made_up = ahead_from_ && p.pts >= *ahead_from_ - kTolerance;
+        const bool stale = !jumped && !made_up && p.pts + p.duration <= *expected_ + kTolerance;
         if (stale) ++counters_.stale;
         if (jumped || (stale && ++stale_run_ >= kStaleRestart)) {
             // The sender's timeline moved (a restart, a wrap, a clock step): start over from
@@ -17,6 +22,7 @@ AudioReorder::Push AudioReorder::push(Packet p) {
             expected_.reset();
             stale_run_ = 0;
             ++counters_.restarts;
+            arrived(p);
             held_.emplace(p.pts, std::move(p));
             return Push::restart;
         }
@@ -28,12 +34,42 @@ AudioReorder::Push AudioReorder::push(Packet p) {
         return Push::duplicate;
     }
     if (!held_.empty() && p.pts < held_.rbegin()->first) ++counters_.reordered;
+    arrived(p);
     held_.emplace(p.pts, std::move(p));
     return Push::queued;
 }
 
+void AudioReorder::arrived(const Packet& p) {
+    due_us_ = std::max(due_us_, p.arrived_us + p.duration * 1'000'000 / kRate);
+    ahead_ = 0;
+    ahead_from_.reset();
+}
+
+int64_t AudioReorder::wait_us(int64_t now_us) const {
+    if (!held_.empty()) return kPollUs;
+    if (!expected_ || ahead_ >= kMaxConceal) return kIdleUs;
+    const int64_t until = due_us_ + kOverdueUs - now_us;
+    if (until > 0) return std::min(until, kIdleUs);
+    // Overdue: look again soon, but not for ever when nobody plays the sound (no output).
+    return -until < kMaxConceal * 1'000'000 / kRate ? kPollUs : kIdleUs;
+}
+
 std::optional<AudioReorder::Step> AudioReorder::next(int64_t now_us, bool starving) {
-    if (held_.empty()) return std::nullopt;
+    if (held_.empty()) {
+        // Nothing to play, and the next packet is late: conceal ahead if the player needs it.
+        if (!expected_ || !starving || ahead_ >= kMaxConceal || now_us < due_us_ + kOverdueUs)
+            return std::nullopt;
+        if (!ahead_from_) {
+            ++counters_.concealed;
+            ahead_from_ = *expected_;
+        }
+        counters_.concealed_samples += kAheadBlock;
+        ahead_ += kAheadBlock;
+        due_us_ += kAheadBlock * 1'000'000 / kRate;
+        const int64_t pts = *expected_;
+        *expected_ += kAheadBlock;
+        return Step{Step::conceal, kAheadBlock, {}, pts};
+    }
     auto first = held_.begin();
     if (!expected_) expected_ = first->first;
     const int64_t gap = first->first - *expected_;
@@ -50,10 +86,25 @@ std::optional<AudioReorder::Step> AudioReorder::next(int64_t now_us, bool starvi
         }
         // Too long to conceal (an outage, not a lost packet): the player runs dry, rebuffers.
     }
+    if (gap < -kTolerance && stretched_for_ != first->first) {
+        // A packet whose start was already played (concealed ahead) came late: the player has
+        // too little in hand for this path's jitter. It plays whole, after one more block made
+        // up (one join, where a rebuffer would have played silence): later by all of that.
+        stretched_for_ = first->first;
+        counters_.concealed_samples += kAheadBlock;
+        const int64_t pts = *expected_;
+        *expected_ += kAheadBlock;
+        return Step{Step::conceal, kAheadBlock, {}, pts};
+    }
     current_ = std::move(first->second);
     held_.erase(first);
     expected_ = current_.pts + current_.duration;
-    return Step{Step::decode, current_.duration, current_.bytes, current_.pts};
+    const int64_t late = gap < -kTolerance ? -gap : 0;
+    if (late > 0) {
+        ++counters_.late;
+        counters_.late_samples += static_cast<uint64_t>(late);
+    }
+    return Step{Step::decode, current_.duration, current_.bytes, current_.pts, late};
 }
 
 }  // namespace meshcall

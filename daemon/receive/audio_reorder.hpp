@@ -3,7 +3,13 @@
 // Here a duplicate, or a packet whose time has already been played, is dropped; a packet that
 // arrives after a gap is held briefly in case the missing one is only late; when it is not
 // (the wait is over, several packets are waiting, or the player is about to run dry), the gap
-// is handed back to be concealed and playing goes on. Timestamps are in samples at 48 kHz.
+// is handed back to be concealed and playing goes on. When nothing comes at all (the packet was
+// lost and the next is not due yet) and the player is about to run dry, sound is concealed 20
+// ms at a time as it is due, rather than letting the player run dry and rebuffer (a gap of
+// silence per lost packet); a packet that then turns up late is played whole after what was
+// made up for it (up to the whole made-up stretch) and one block more, which is the player's
+// buffer growing by that much (as a rebuffer would, without the silence). Timestamps are in samples
+// at 48 kHz.
 //
 // Pure logic with no clock or codec of its own: that peer's receiver thread pushes packets,
 // asks next() what to decode or conceal, and acts on it. One thread.
@@ -27,6 +33,12 @@ class AudioReorder {
     static constexpr int64_t kMaxConceal = kRate * 120 / 1000;  // a longer gap is not concealed
     static constexpr int64_t kJump = kRate;   // a timestamp 1 s off the timeline starts a new one
     static constexpr int kStaleRestart = 25;  // this many stale in a row: the timeline went back
+    // Concealed ahead when nothing came: in blocks of this much, once the next packet is this
+    // late, at most kMaxConceal in a row (then the sender has stopped or the path is down).
+    static constexpr int64_t kAheadBlock = kRate / 50;  // 20 ms
+    static constexpr int64_t kOverdueUs = 5'000;
+    static constexpr int64_t kPollUs = 5'000;  // how soon to look again while something is due
+    static constexpr int64_t kIdleUs = 200'000;
 
     struct Packet {
         int64_t pts = kNoPts;
@@ -38,17 +50,23 @@ class AudioReorder {
     struct Step {
         enum Kind { decode, conceal } kind = decode;
         // decode: the packet to decode. conceal: `samples` of sound were lost just before
-        // `packet` (which the next step decodes; its in-band FEC may recover them).
+        // `packet` (which the next step decodes; its in-band FEC may recover them), or, with
+        // `packet` empty, the sound due now has not come (concealed ahead, no FEC).
         int64_t samples = 0;
         std::span<const uint8_t> packet;  // valid until the next call
         int64_t pts = kNoPts;             // of the step's first sample (48 kHz)
+        // decode: samples at the packet's start whose time was already played (concealed
+        // ahead): the player is that much later from now on.
+        int64_t late = 0;
     };
     struct Counters {
         uint64_t stale = 0;      // duplicates and packets too late to play, dropped
         uint64_t reordered = 0;  // packets that arrived after a later one and were put back
-        uint64_t concealed = 0;  // gaps concealed
+        uint64_t concealed = 0;  // gaps concealed (one that was concealed ahead counts once)
         uint64_t concealed_samples = 0;
         uint64_t restarts = 0;  // timeline jumps (the sender's clock moved), not concealed
+        uint64_t late = 0;      // packets played whole after sound was concealed ahead for them
+        uint64_t late_samples = 0;
     };
 
     Push push(Packet packet);
@@ -57,13 +75,23 @@ class AudioReorder {
     std::optional<Step> next(int64_t now_us, bool starving);
     // True while packets are held behind a gap: call next() again soon even if nothing arrives.
     bool waiting() const { return !held_.empty(); }
+    // How long (µs) the caller may wait for packets before calling next() again: kPollUs while
+    // packets are held or the next one is overdue, until it is overdue while sound is flowing,
+    // kIdleUs otherwise.
+    int64_t wait_us(int64_t now_us) const;
     const Counters& counters() const { return counters_; }
 
   private:
+    void arrived(const Packet& p);  // a packet was queued: sound is due until it runs out
+
     std::map<int64_t, Packet> held_;   // by pts
     std::optional<int64_t> expected_;  // pts of the next sound to play
     int64_t pushed_end_ = kNoPts;      // end of the last packet pushed (for packets without pts)
     int stale_run_ = 0;
+    int64_t due_us_ = 0;  // when the sound after the newest packet runs out, at the rate it came
+    int64_t ahead_ = kMaxConceal;  // samples concealed ahead since a packet last came
+    std::optional<int64_t> ahead_from_;  // where that concealing started (pts), while it lasts
+    int64_t stretched_for_ = kNoPts;     // the late packet a block was last made up before
     Packet current_;  // the packet the last Step points into
     Counters counters_;
 };

@@ -48,9 +48,11 @@ bool DatagramReader::drop_stale(const PeerDatagram& d) {
 bool DatagramReader::refill() {
     while (pending_pos_ >= pending_.size()) {
         if (stop_ || reset_seen_) return false;
-        const bool waiting = idle_ && idle_();
+        const auto wait = idle_ ? std::chrono::ceil<std::chrono::milliseconds>(idle_())
+                                : std::chrono::milliseconds(200);
         PeerDatagram d;
-        const auto r = queue_.pop(d, std::chrono::milliseconds(waiting ? 5 : 200));
+        const auto r = queue_.pop(d, std::clamp(wait, std::chrono::milliseconds(1),
+                                                std::chrono::milliseconds(200)));
         if (r == PeerDatagramQueue::Pop::closed) return false;
         if (r == PeerDatagramQueue::Pop::timeout) continue;
         if (d.reset) {

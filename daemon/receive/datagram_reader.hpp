@@ -6,6 +6,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -21,9 +22,9 @@ namespace meshcall {
 class DatagramReader {
   public:
     using Clock = int64_t (*)();  // monotonic µs, the clock PeerLink stamps arrivals with
-    // Called before each wait for a datagram; returns true when something (sound held behind a
-    // gap) must be looked at again within a few ms, datagrams or not.
-    using IdleHook = std::function<bool()>;
+    // Called before each wait for a datagram; returns how long that wait may last at most
+    // (sound held behind a gap, or due and not come, is looked at again within a few ms).
+    using IdleHook = std::function<std::chrono::microseconds()>;
 
     DatagramReader(const std::string& peer, PeerDatagramQueue& queue, const std::atomic<bool>& stop,
                    PeerMediaStats& stats, Clock clock, IdleHook idle);

@@ -54,11 +54,16 @@ void OpusPath::play() {
             continue;
         }
         if (decode) stats_.audio_frames.fetch_add(1, std::memory_order_relaxed);
+        if (step->late > 0) out_.note_late(static_cast<std::size_t>(step->late));
         out_.publish(pcm_, step->pts == AudioReorder::kNoPts
                                ? kNoSoundPts
                                : av_rescale(step->pts, 1'000'000, AudioReorder::kRate));
     }
     add_counters();
+}
+
+int64_t OpusPath::wait_us() const {
+    return decoder_ ? reorder_.wait_us(av_gettime_relative()) : AudioReorder::kIdleUs;
 }
 
 void OpusPath::add_counters() {

@@ -30,8 +30,9 @@ class OpusPath {
     void push_pes(const AVPacket* pkt, AVRational time_base);
     // Decodes or conceals whatever the reorder buffer lets go of now.
     void play();
-    // Sound is held behind a gap: play() again within a few ms, datagrams or not.
-    bool waiting() const { return reorder_.waiting(); }
+    // How long the receiver may wait for datagrams before calling play() again (µs): a few ms
+    // while sound is held behind a gap or the next packet is overdue.
+    int64_t wait_us() const;
 
   private:
     // Adds what the reorder buffer counted since last time to stats_.

@@ -44,8 +44,8 @@ PeerReceiver::PeerReceiver(std::string name, const VideoSettings& room_video,
           std::max<int64_t>(int64_t{2} * room_video.width * room_video.height, 640 * 480))),
       av_sync_(playout),
       reader_(name_, queue_, stop_, stats_, clock, [this] {
-          if (opus_.waiting()) opus_.play();
-          return opus_.waiting();
+          opus_.play();
+          return std::chrono::microseconds(opus_.wait_us());
       }) {}
 
 PeerReceiver::~PeerReceiver() {

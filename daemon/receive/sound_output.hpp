@@ -26,6 +26,8 @@ class SoundOutput {
     void publish(std::span<const float> mono, int64_t pts_us = kNoSoundPts);
     // Samples waiting in the ring.
     std::size_t buffered() const { return ring_.size(); }
+    // The block about to be published comes `samples` late (SampleRing::note_late).
+    void note_late(std::size_t samples) { ring_.note_late(samples); }
 
   private:
     SampleRing& ring_;

@@ -43,6 +43,11 @@ class SampleRing {
     // Samples lost because the reader fell behind (skipped as the oldest, or refused as the
     // newest while the storage was full).
     uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }
+    // Writer: the sound just written came `samples` later than its time (it was concealed
+    // ahead, and is played after all): the reader's jitter buffer should hold that much more.
+    void note_late(std::size_t samples) { late_.fetch_add(samples, std::memory_order_relaxed); }
+    // Reader: all the samples noted late so far.
+    uint64_t late() const { return late_.load(std::memory_order_relaxed); }
 
   private:
     void skip_excess();  // reader
@@ -50,6 +55,7 @@ class SampleRing {
     std::size_t capacity_;
     SpscRing<float> ring_;
     std::atomic<uint64_t> dropped_{0};
+    std::atomic<uint64_t> late_{0};
 };
 
 }  // namespace meshcall

@@ -1,9 +1,11 @@
 // AudioMixer: jitter buffering, underruns, muting, mixing and soft clipping, on fixed samples.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -79,6 +81,77 @@ TEST_CASE("mixer: 40 ms blocks 40 ms apart play steadily, 20 ms later than 20 ms
     CHECK(underruns40 == 0);
     CHECK(d20 == doctest::Approx(40.0));
     CHECK(d40 == doctest::Approx(60.0));
+}
+
+TEST_CASE("mixer: a backlog is shed after 10 s steady, down to what leaves room for the next block") {
+    // 40 ms blocks 40 ms apart, 10 ms pulls, 300 ms queued at the start; each phase of the
+    // blocks against the pulls. Before each block comes, what is left must still be the slack
+    // a starting source keeps (kMinLead): shed down to the target alone, it ran to 0.
+    constexpr std::size_t kPull = 480, kBlock = 1920;
+    for (std::size_t phase = 0; phase < kBlock; phase += kPull) {
+        CAPTURE(phase);
+        SampleRing ring(kSampleRingCapacity);
+        AudioMixer mixer({&ring});
+        ring.write(constant(48000 * 3 / 10, 0.1f));
+        std::vector<float> out(kPull);
+        const std::vector<float> block = constant(kBlock, 0.1f);
+        std::size_t written = 0, least_after_shed = SIZE_MAX;
+        bool shed = false;
+        for (std::size_t pulled = 0; pulled < 12 * 48000; pulled += kPull) {
+            if ((pulled + phase) / kBlock > written) {
+                if (shed) least_after_shed = std::min(least_after_shed, ring.size());
+                ring.write(block);
+                ++written;
+            }
+            mixer.mix(out);
+            if (ring.size() < 48000 / 10) shed = true;  // the 300 ms went
+        }
+        CHECK(shed);
+        CHECK(least_after_shed >= AudioMixer::kMinLead);
+        CHECK(mixer.underruns() == 0);
+    }
+}
+
+TEST_CASE("mixer: on a jittery path, what a burst queues is not shed as excess") {
+    // 40 ms blocks; every fourth cycle one comes 90 ms late, with the next right behind it.
+    // Once the target has grown for that (in the first seconds), nothing may run dry: the
+    // queue peaks after each burst, and those peaks are the slack the next late block needs.
+    constexpr std::size_t kPull = 480, kBlock = 1920;
+    SampleRing ring(kSampleRingCapacity);
+    AudioMixer mixer({&ring});
+    std::vector<float> out(kPull);
+    const std::vector<float> block = constant(kBlock, 0.1f);
+    // When each block arrives (samples): in order, so a late one holds back the ones after it.
+    std::vector<std::size_t> arrives;
+    for (std::size_t k = 0; k < 40 * 25; ++k) {
+        const std::size_t due = k * kBlock + (k % 16 == 8 ? kBlock * 9 / 4 : 0);
+        arrives.push_back(arrives.empty() ? due : std::max(due, arrives.back()));
+    }
+    std::size_t next = 0;
+    uint64_t underruns_at_5s = 0;
+    for (std::size_t pulled = 0; pulled < 38 * 48000; pulled += kPull) {
+        for (; next < arrives.size() && arrives[next] <= pulled; ++next) ring.write(block);
+        if (pulled == 5 * 48000) underruns_at_5s = mixer.underruns();
+        mixer.mix(out);
+    }
+    CHECK(underruns_at_5s > 0);  // it did have to grow
+    CHECK(mixer.underruns() == underruns_at_5s);
+}
+
+TEST_CASE("mixer: sound the receiver played late grows the target by as much") {
+    SampleRing ring(48000);
+    AudioMixer mixer({&ring});
+    std::vector<float> out(480);
+    ring.write(constant(4000, 0.1f));
+    mixer.mix(out);
+    CHECK(mixer.target(0) == AudioMixer::kStartTarget);
+    ring.note_late(960);
+    mixer.mix(out);
+    CHECK(mixer.target(0) == AudioMixer::kStartTarget + 960);
+    ring.note_late(48000);
+    mixer.mix(out);
+    CHECK(mixer.target(0) == AudioMixer::kMaxTarget);
+    CHECK(mixer.underruns() == 0);
 }
 
 TEST_CASE("mixer: an underrun fades out, counts, and grows the buffer target by 20 ms") {

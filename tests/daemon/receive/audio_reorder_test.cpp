@@ -16,12 +16,15 @@ AudioReorder::Packet packet(int k, int64_t arrived_us = 0) {
     return {k * kFrame, kFrame, {static_cast<uint8_t>(k)}, arrived_us};
 }
 
-// Everything next() lets go of now, as "d<k>" (decode packet k) or "c<samples>".
+// Everything next() lets go of now, as "d<k>" (decode packet k), "c<samples>><k>" (conceal
+// before packet k) or "c<samples>@<pts>" (conceal ahead, nothing to come after yet).
 std::vector<std::string> drain(AudioReorder& r, int64_t now_us = 0, bool starving = false) {
     std::vector<std::string> steps;
     while (auto s = r.next(now_us, starving)) {
         if (s->kind == AudioReorder::Step::decode)
             steps.push_back("d" + std::to_string(s->packet[0]));
+        else if (s->packet.empty())
+            steps.push_back("c" + std::to_string(s->samples) + "@" + std::to_string(s->pts));
         else
             steps.push_back("c" + std::to_string(s->samples) + ">" + std::to_string(s->packet[0]));
     }
@@ -132,4 +135,99 @@ TEST_CASE("audio reorder: a packet without a timestamp follows the one before") 
     r.push(packet(7));
     r.push({AudioReorder::kNoPts, kFrame, {8}, 0});
     CHECK(drain(r) == Steps{"d7", "d8"});
+}
+
+TEST_CASE("audio reorder: a lost packet with nothing after it is concealed as it is due") {
+    // 40 ms packets, each arriving as its sound starts; packet 1 is lost.
+    AudioReorder r;
+    const int64_t f = 2 * kFrame;
+    r.push({0, f, {0}, 0});
+    CHECK(drain(r, 0) == Steps{"d0"});
+    const int64_t due = 40'000 + AudioReorder::kOverdueUs;
+    CHECK(r.wait_us(0) == due);  // nothing to do before then
+    CHECK(drain(r, due - 1, true).empty());  // not late yet
+    CHECK(drain(r, due, false).empty());     // late, but the player has enough
+    CHECK(r.wait_us(due) == AudioReorder::kPollUs);
+    CHECK(drain(r, due, true) == Steps{"c960@1920"});  // one block at a time, as needed
+    CHECK(drain(r, due, true).empty());
+    CHECK(drain(r, due + 20'000, true) == Steps{"c960@2880"});
+    // Packet 2 comes: played right after what was concealed, with no gap and no repeat.
+    r.push({2 * f, f, {2}, 80'000});
+    CHECK(drain(r, 80'000, true) == Steps{"d2"});
+    CHECK(r.counters().concealed == 1);  // one gap, however many blocks it took
+    CHECK(r.counters().concealed_samples == 2 * kFrame);
+    CHECK(r.push({f, f, {1}, 81'000}) == AudioReorder::Push::stale);  // too late now
+}
+
+TEST_CASE("audio reorder: concealing ahead stops after the longest gap it covers") {
+    AudioReorder r;
+    r.push(packet(0, 0));
+    drain(r, 0);
+    int64_t now = 20'000 + AudioReorder::kOverdueUs;
+    int blocks = 0;
+    for (int i = 0; i < 20; ++i, now += 20'000) blocks += int(drain(r, now, true).size());
+    CHECK(blocks == AudioReorder::kMaxConceal / AudioReorder::kAheadBlock);
+    CHECK(r.wait_us(now) == AudioReorder::kIdleUs);  // the sender stopped: no more polling
+    // The sender comes back 1 s later: that is an outage, played from there, not concealed.
+    r.push(packet(50, now));
+    CHECK(drain(r, now, true) == Steps{"d50"});
+    CHECK(r.counters().concealed == 1);
+}
+
+TEST_CASE("audio reorder: a packet that comes after part of it was concealed is played whole") {
+    AudioReorder r;
+    const int64_t f = 2 * kFrame;
+    r.push({0, f, {0}, 0});
+    drain(r, 0);
+    CHECK(drain(r, 45'000, true) == Steps{"c960@1920"});
+    // Late, not lost: one more block is made up, then it plays whole; the buffer grows by the
+    // 40 ms made up.
+    r.push({f, f, {1}, 50'000});
+    auto made_up = r.next(50'000, false);  // whether starving or not
+    REQUIRE(made_up);
+    CHECK(made_up->kind == AudioReorder::Step::conceal);
+    CHECK(made_up->packet.empty());  // not from FEC: that is the packet before's
+    auto step = r.next(50'000, false);
+    REQUIRE(step);
+    CHECK(step->kind == AudioReorder::Step::decode);
+    CHECK(step->pts == f);
+    CHECK(step->late == 2 * kFrame);
+    r.push({2 * f, f, {2}, 90'000});
+    CHECK(drain(r, 90'000, true) == Steps{"d2"});
+    CHECK(r.counters().stale == 0);
+    CHECK(r.counters().late == 1);
+    CHECK(r.counters().late_samples == 2 * kFrame);
+    CHECK(r.counters().concealed == 1);
+}
+
+TEST_CASE("audio reorder: packets that come after their whole time was concealed still play") {
+    // The path's delay stepped up by 100 ms: what was concealed ahead meanwhile is not thrown
+    // away with the packets it stood in for; they play, 100 ms later than before.
+    AudioReorder r;
+    const int64_t f = 2 * kFrame;
+    r.push({0, f, {0}, 0});
+    drain(r, 0);
+    for (int64_t now = 45'000; now < 140'000; now += 20'000) drain(r, now, true);
+    CHECK(r.counters().concealed_samples == 5 * kFrame);
+    CHECK(r.push({f, f, {1}, 140'000}) == AudioReorder::Push::queued);
+    auto made_up = r.next(140'000, true);
+    REQUIRE(made_up);
+    CHECK(made_up->kind == AudioReorder::Step::conceal);
+    auto step = r.next(140'000, true);
+    REQUIRE(step);
+    CHECK(step->pts == f);
+    CHECK(step->late == 6 * kFrame);
+    CHECK(r.push({2 * f, f, {2}, 141'000}) == AudioReorder::Push::queued);
+    CHECK(drain(r, 141'000, true) == Steps{"d2"});
+    CHECK(r.counters().stale == 0);
+}
+
+TEST_CASE("audio reorder: sound held behind a gap is looked at again within a few ms") {
+    AudioReorder r;
+    CHECK(r.wait_us(0) == AudioReorder::kIdleUs);  // nothing yet
+    r.push(packet(0, 0));
+    drain(r, 0);
+    r.push(packet(2, 10'000));
+    CHECK(drain(r, 10'000).empty());
+    CHECK(r.wait_us(10'000) == AudioReorder::kPollUs);
 }
