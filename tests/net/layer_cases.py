@@ -16,6 +16,9 @@ from netlab import log, wait_until
 ROOM = {"width": 640, "height": 480, "fps": 30, "bitrate_kbps": 1000}
 TOP = 2  # the room's own size
 AUDIO_FPS = 25  # Opus packets of 40 ms (daemon/send/encoders.cpp)
+# Back at the top layer after a cap lifts within: the longest probe back-off (8 s), two probes of
+# 2 s (layer 1, then 2), and 2 s for reports and the switch (daemon/send/layer_control.hpp).
+BACK_WITHIN_S = 14
 # The machine holds a call when every stream of it, unimpaired, comes at >= this share of the
 # frame rate: checked first, so that a criterion failing later is not the machine's doing.
 HOLDS = 0.8
@@ -165,7 +168,7 @@ def _downcap_row(snap, capped, names):
 def case_layers_downcap(lab, checks):
     """A 4-party call; carol's download capped at 600 kbit/s: within 3 s every sender sends her a
     layer below the top; she keeps >= 15 fps and continuous sound from everyone; the others keep
-    layer 2 from everyone and decode cleanly; the cap lifted, she is back at layer 2 within 10 s."""
+    layer 2 from everyone and decode cleanly; the cap lifted, she is back at layer 2 within BACK_WITHIN_S."""
     capped, cap_kbps = "carol", 600
     window_s = 10
     names = lab.names
@@ -226,7 +229,10 @@ def case_layers_downcap(lab, checks):
         errors = {s: fig[s]["decode_errors"] for s in senders}
         checks.check(not any(errors.values()), f"{r} decodes cleanly during the cap: decode errors {errors}")
 
-    # The cap lifted: she climbs back to layer 2 from everyone within 10 s.
+    # The cap lifted: she climbs back to layer 2 from everyone within BACK_WITHIN_S. How fast is
+    # a measured figure (2-6 s mostly); the bound is the design's worst case: a probe that
+    # failed on the cap's last queue backs off to the longest wait, then a probe to layer 1 and
+    # one to layer 2.
     up_rows, back = [], {}
 
     def climbed(snap):
@@ -236,13 +242,13 @@ def case_layers_downcap(lab, checks):
             else:
                 back.pop(s, None)  # not there yet, or left it again
         return len(back) == len(others)
-    end = poll(lab, t_uncap, 12, 0.2, up_rows, stop=climbed)
+    end = poll(lab, t_uncap, BACK_WITHIN_S + 2, 0.2, up_rows, stop=climbed)
     for r in up_rows[::5]:
         log("  after the cap: " + _downcap_row(r, capped, names))
     took = max(back.values()) if climbed(end) else None
     checks.figure("back_at_layer_2_after_uncap_s", back)
-    checks.check(took is not None and took <= 10,
-                 f"the cap lifted, {capped} decodes everyone at layer {TOP} again within 10 s (all at once after "
+    checks.check(took is not None and took <= BACK_WITHIN_S,
+                 f"the cap lifted, {capped} decodes everyone at layer {TOP} again within {BACK_WITHIN_S} s (all at once after "
                  f"{took} s; each from: {back})")
     # And stays there: back for good, not for the length of a probe.
     if took is not None:
