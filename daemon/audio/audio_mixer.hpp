@@ -5,8 +5,8 @@
 // runs it dry — unless more than that is already queued (a backlog plays at once). The target
 // grows by 20 ms on an underrun, and by what the receiver played late after concealing ahead
 // for it (SampleRing::note_late), up to 200 ms; excess is shed when steady (what was queued
-// over the target all along for 10 s). Gaps fade out instead of clicking. The sum goes through a soft
-// clipper.
+// over the target all along for 10 s). Gaps fade out instead of clicking. The sum goes through a
+// soft clipper.
 //
 // Threading: mix() is called by one audio thread (the SDL callback or the headless sink) and is
 // real-time safe: it takes no lock, does no I/O and allocates nothing (its buffers are sized at

@@ -54,6 +54,13 @@ int64_t AudioReorder::wait_us(int64_t now_us) const {
     return -until < kMaxConceal * 1'000'000 / kRate ? kPollUs : kIdleUs;
 }
 
+AudioReorder::Step AudioReorder::make_up() {
+    counters_.concealed_samples += kAheadBlock;
+    const int64_t pts = *expected_;
+    *expected_ += kAheadBlock;
+    return Step{Step::conceal, kAheadBlock, {}, pts};
+}
+
 std::optional<AudioReorder::Step> AudioReorder::next(int64_t now_us, bool starving) {
     if (held_.empty()) {
         // Nothing to play, and the next packet is late: conceal ahead if the player needs it.
@@ -63,12 +70,9 @@ std::optional<AudioReorder::Step> AudioReorder::next(int64_t now_us, bool starvi
             ++counters_.concealed;
             ahead_from_ = *expected_;
         }
-        counters_.concealed_samples += kAheadBlock;
         ahead_ += kAheadBlock;
         due_us_ += kAheadBlock * 1'000'000 / kRate;
-        const int64_t pts = *expected_;
-        *expected_ += kAheadBlock;
-        return Step{Step::conceal, kAheadBlock, {}, pts};
+        return make_up();
     }
     auto first = held_.begin();
     if (!expected_) expected_ = first->first;
@@ -91,10 +95,7 @@ std::optional<AudioReorder::Step> AudioReorder::next(int64_t now_us, bool starvi
         // too little in hand for this path's jitter. It plays whole, after one more block made
         // up (one join, where a rebuffer would have played silence): later by all of that.
         stretched_for_ = first->first;
-        counters_.concealed_samples += kAheadBlock;
-        const int64_t pts = *expected_;
-        *expected_ += kAheadBlock;
-        return Step{Step::conceal, kAheadBlock, {}, pts};
+        return make_up();
     }
     current_ = std::move(first->second);
     held_.erase(first);

@@ -73,8 +73,6 @@ class AudioReorder {
     // The next step, or nothing for now. `starving`: the player is about to run dry, so a gap
     // is concealed at once rather than waited on.
     std::optional<Step> next(int64_t now_us, bool starving);
-    // True while packets are held behind a gap: call next() again soon even if nothing arrives.
-    bool waiting() const { return !held_.empty(); }
     // How long (µs) the caller may wait for packets before calling next() again: kPollUs while
     // packets are held or the next one is overdue, until it is overdue while sound is flowing,
     // kIdleUs otherwise.
@@ -83,16 +81,17 @@ class AudioReorder {
 
   private:
     void arrived(const Packet& p);  // a packet was queued: sound is due until it runs out
+    Step make_up();  // kAheadBlock concealed at expected_ (no packet after it: no FEC)
 
     std::map<int64_t, Packet> held_;   // by pts
     std::optional<int64_t> expected_;  // pts of the next sound to play
     int64_t pushed_end_ = kNoPts;      // end of the last packet pushed (for packets without pts)
     int stale_run_ = 0;
     int64_t due_us_ = 0;  // when the sound after the newest packet runs out, at the rate it came
-    int64_t ahead_ = kMaxConceal;  // samples concealed ahead since a packet last came
+    int64_t ahead_ = kMaxConceal;        // samples concealed ahead since a packet last came
     std::optional<int64_t> ahead_from_;  // where that concealing started (pts), while it lasts
     int64_t stretched_for_ = kNoPts;     // the late packet a block was last made up before
-    Packet current_;  // the packet the last Step points into
+    Packet current_;                     // the packet the last Step points into
     Counters counters_;
 };
 

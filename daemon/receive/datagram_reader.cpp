@@ -51,8 +51,8 @@ bool DatagramReader::refill() {
         const auto wait = idle_ ? std::chrono::ceil<std::chrono::milliseconds>(idle_())
                                 : std::chrono::milliseconds(200);
         PeerDatagram d;
-        const auto r = queue_.pop(d, std::clamp(wait, std::chrono::milliseconds(1),
-                                                std::chrono::milliseconds(200)));
+        const auto r = queue_.pop(
+            d, std::clamp(wait, std::chrono::milliseconds(1), std::chrono::milliseconds(200)));
         if (r == PeerDatagramQueue::Pop::closed) return false;
         if (r == PeerDatagramQueue::Pop::timeout) continue;
         if (d.reset) {

@@ -83,7 +83,8 @@ TEST_CASE("mixer: 40 ms blocks 40 ms apart play steadily, 20 ms later than 20 ms
     CHECK(d40 == doctest::Approx(60.0));
 }
 
-TEST_CASE("mixer: a backlog is shed after 10 s steady, down to what leaves room for the next block") {
+TEST_CASE(
+    "mixer: a backlog is shed after 10 s steady, down to what leaves room for the next block") {
     // 40 ms blocks 40 ms apart, 10 ms pulls, 300 ms queued at the start; each phase of the
     // blocks against the pulls. Before each block comes, what is left must still be the slack
     // a starting source keeps (kMinLead): shed down to the target alone, it ran to 0.

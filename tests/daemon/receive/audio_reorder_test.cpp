@@ -38,7 +38,7 @@ TEST_CASE("audio reorder: packets in order go straight through") {
     for (int k = 0; k < 5; ++k) {
         CHECK(r.push(packet(k)) == AudioReorder::Push::queued);
         CHECK(drain(r) == Steps{"d" + std::to_string(k)});
-        CHECK_FALSE(r.waiting());
+        CHECK(r.wait_us(0) != AudioReorder::kPollUs);  // nothing held, nothing overdue
     }
     CHECK(r.counters().stale == 0);
     CHECK(r.counters().concealed == 0);
@@ -63,7 +63,7 @@ TEST_CASE("audio reorder: a packet overtaken by the next one is put back in orde
     CHECK(drain(r, 0) == Steps{"d0"});
     r.push(packet(2, 40'000));
     CHECK(drain(r, 45'000).empty());  // waits for 1
-    CHECK(r.waiting());
+    CHECK(r.wait_us(45'000) == AudioReorder::kPollUs);
     r.push(packet(1, 50'000));
     CHECK(drain(r, 50'000) == Steps{"d1", "d2"});
     CHECK(r.counters().reordered == 1);
@@ -144,7 +144,7 @@ TEST_CASE("audio reorder: a lost packet with nothing after it is concealed as it
     r.push({0, f, {0}, 0});
     CHECK(drain(r, 0) == Steps{"d0"});
     const int64_t due = 40'000 + AudioReorder::kOverdueUs;
-    CHECK(r.wait_us(0) == due);  // nothing to do before then
+    CHECK(r.wait_us(0) == due);              // nothing to do before then
     CHECK(drain(r, due - 1, true).empty());  // not late yet
     CHECK(drain(r, due, false).empty());     // late, but the player has enough
     CHECK(r.wait_us(due) == AudioReorder::kPollUs);
